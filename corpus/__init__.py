@@ -1,0 +1,1 @@
+"""Source documents, their parsers, curated data and the typed records they yield."""
