@@ -200,6 +200,7 @@ class Corpus(BaseModel):
     passages: list[Passage] = []
     conflicts: list[Conflict] = []
     documents: dict[str, str] = {}  # file name → document type
+    superseded: dict[str, str] = {}  # older revision's file name → the newer file used instead
 
     def merge(self, other: Corpus) -> Corpus:
         data = {}
