@@ -13,7 +13,7 @@ from pathlib import Path
 
 from corpus.curated_loader import load_departments, load_windows
 from corpus.models import Corpus, CorpusError
-from corpus.ordinances import merge_ordinances
+from corpus.ordinances import merge_ordinances, ordinance_conflicts
 from corpus.parsers import PARSERS
 from corpus.passages import chunk_passages
 
@@ -99,6 +99,7 @@ def load_corpus(corpus_dir: Path | str) -> Corpus:
     curated = corpus_dir / "curated"
     corpus.windows = load_windows(curated, corpus_dir / "reference")
     corpus.departments = load_departments(curated, corpus_dir / "sources")
+    corpus.conflicts += ordinance_conflicts(corpus.ordinances, texts)
     corpus.ordinances = merge_ordinances(corpus.ordinances, texts)
     corpus.passages = chunk_passages(texts)
     validate(corpus, expected_types={p.NAME for p in PARSERS})

@@ -89,6 +89,7 @@ class Ordinance(Record):
     enacted: str = ""  # as written, e.g. 令和2年3月
     enacted_year: int | None = None  # Western year
     mentions: list[Source] = []
+    aliases: list[str] = []  # other spellings in the sources: variants, （仮称） names, former names
 
 
 class Kpi(Record):
