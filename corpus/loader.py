@@ -96,26 +96,26 @@ def load_corpus(corpus_dir: Path | str) -> Corpus:
         corpus.documents[name] = parser.NAME
         texts[name] = text
 
+    missing = sorted({p.NAME for p in PARSERS} - set(corpus.documents.values()))
+    if missing:  # curated data cites these documents: say what is missing before anything else
+        raise CorpusValidationError([CorpusError("corpus", None, f"文書がありません: {name}") for name in missing])
+
     curated = corpus_dir / "curated"
     corpus.windows = load_windows(curated, corpus_dir / "reference")
     corpus.departments = load_departments(curated, corpus_dir / "sources")
     corpus.conflicts += ordinance_conflicts(corpus.ordinances, texts)
     corpus.ordinances = merge_ordinances(corpus.ordinances, texts)
     corpus.passages = chunk_passages(texts)
-    validate(corpus, expected_types={p.NAME for p in PARSERS})
+    validate(corpus)
     return corpus
 
 
-def validate(corpus: Corpus, expected_types: set[str] | None = None) -> None:
+def validate(corpus: Corpus) -> None:
     """Raise CorpusValidationError listing every problem found."""
     problems: list[CorpusError] = []
 
     def problem(source, message: str) -> None:
         problems.append(CorpusError(source.document, source.line, message) if source else CorpusError("corpus", None, message))
-
-    if expected_types:
-        for missing in sorted(expected_types - set(corpus.documents.values())):
-            problem(None, f"文書がありません: {missing}")
 
     if corpus.pledges:
         numbers = Counter(p.number for p in corpus.pledges)

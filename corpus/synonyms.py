@@ -1,0 +1,115 @@
+"""Curated domain vocabulary (corpus/curated/synonyms.yaml): how people talk → how the plan talks.
+
+Handlers use it for query expansion: 「家賃が払えない」 also searches 住居確保給付金.
+Matching is done on a folded form (NFKC, lower case, hiragana → katakana) so that
+「けあらー」 meets 「ケアラー」 and full-width text meets half-width.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jaconv
+import yaml
+
+from corpus.models import CorpusError
+
+DEFAULT_PATH = Path(__file__).parent / "curated" / "synonyms.yaml"
+
+
+@dataclass(frozen=True)
+class Synonym:
+    say: tuple[str, ...]  # how people put it
+    plan: tuple[str, ...]  # how the documents put it
+    why: str  # a real phrasing that motivated the entry
+    line: int  # 1-based line of the entry in synonyms.yaml
+
+
+def fold(text: str) -> str:
+    return jaconv.hira2kata(unicodedata.normalize("NFKC", text or "").lower())
+
+
+def _entry_lines(text: str) -> list[int]:
+    """Line numbers of the top-level ``- say:`` items, in order."""
+    return [i for i, line in enumerate(text.splitlines(), start=1) if line.startswith("- ")]
+
+
+def load_synonyms(path: str | Path | None = None) -> list[Synonym]:
+    path = Path(path) if path else DEFAULT_PATH
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text) or []
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise CorpusError(path.name, mark.line + 1 if mark else None, f"invalid YAML: {error}") from error
+    lines = _entry_lines(text)
+    entries = []
+    for i, item in enumerate(data):
+        line = lines[i] if i < len(lines) else 1
+        if not isinstance(item, dict) or not item.get("say") or not item.get("plan") or not item.get("why"):
+            raise CorpusError(path.name, line, "each entry needs say, plan and why")
+        entries.append(
+            Synonym(
+                say=tuple(str(s) for s in item["say"]),
+                plan=tuple(str(p) for p in item["plan"]),
+                why=str(item["why"]),
+                line=line,
+            )
+        )
+    return entries
+
+
+@lru_cache(maxsize=4)
+def _default() -> tuple[Synonym, ...]:
+    return tuple(load_synonyms())
+
+
+def _variants(phrase: str) -> list[str]:
+    """A phrase and its continuative form: 払えない → 払えなく, 遅い → 遅く (「言葉が遅くて心配」)."""
+    out = [phrase]
+    if phrase.endswith("い") and len(phrase) >= 3:
+        out.append(phrase[:-1] + "く")
+    return out
+
+
+def _ascii_hit(key: str, folded: str) -> bool:
+    """Whole-word match for ASCII phrases (dv, carer), allowing a plural s (carers)."""
+    words = " ".join("".join(c if c.isalnum() else " " for c in folded).split())
+    return re.search(rf"(?<![a-z0-9]){re.escape(key)}s?(?![a-z0-9])", words) is not None
+
+
+def matches(text: str, synonyms: list[Synonym] | tuple[Synonym, ...] | None = None) -> list[Synonym]:
+    """Entries one of whose ``say`` phrases occurs in ``text``.
+
+    Only the people's phrases trigger an entry: a plan word already in the question
+    needs no expansion, and expanding from it would drift to its neighbours.
+    """
+    synonyms = _default() if synonyms is None else synonyms
+    folded = fold(text)
+    found = []
+    for entry in synonyms:
+        for phrase in entry.say:
+            key = fold(phrase)
+            if key.isascii():
+                hit = _ascii_hit(" ".join(key.split()), folded)
+            else:
+                hit = any(fold(v) in folded for v in _variants(phrase))
+            if hit:
+                found.append(entry)
+                break
+    return found
+
+
+def expand(text: str, synonyms: list[Synonym] | tuple[Synonym, ...] | None = None) -> list[str]:
+    """Plan terms for the phrases found in ``text`` (not already in it), in file order, no repeats."""
+    folded = fold(text)
+    terms: list[str] = []
+    for entry in matches(text, synonyms):
+        for term in entry.plan:
+            if fold(term) not in folded and term not in terms:
+                terms.append(term)
+    return terms
