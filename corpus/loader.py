@@ -11,6 +11,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
+from corpus.cautions import apply_cautions
 from corpus.curated_loader import load_departments, load_windows
 from corpus.models import Corpus, CorpusError
 from corpus.ordinances import merge_ordinances, ordinance_conflicts
@@ -106,6 +107,7 @@ def load_corpus(corpus_dir: Path | str) -> Corpus:
     corpus.conflicts += ordinance_conflicts(corpus.ordinances, texts)
     corpus.ordinances = merge_ordinances(corpus.ordinances, texts)
     corpus.passages = chunk_passages(texts)
+    corpus.conflicts += apply_cautions(curated, corpus.initiatives)
     validate(corpus)
     return corpus
 

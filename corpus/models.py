@@ -63,6 +63,7 @@ class Initiative(Record):
     relisting: bool = False  # 【再掲】
     original_code: str | None = None  # for a relisting: the row it repeats
     place: Goal
+    caution: str = ""  # a doubt about this row people must see (curated/cautions.yaml)
 
 
 class PolicyYear(BaseModel):

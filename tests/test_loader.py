@@ -127,3 +127,18 @@ def test_validator_names_duplicates_and_missing_departments(corpus):
     first = corpus.pledges[0]
     assert any(f"{first.source.document}:{first.source.line}" in m and "重複" in m for m in messages)
     assert any(corpus.initiatives[0].code in m and "担当課" in m for m in messages)
+
+
+def test_cautions_point_at_the_rows_they_doubt(corpus):
+    import yaml
+
+    entries = yaml.safe_load((CORPUS / "curated" / "cautions.yaml").read_text())["cautions"]
+    for entry in entries:
+        lines = (CORPUS / "sources" / entry["document"]).read_text().splitlines()
+        first, last = entry["lines"]
+        printed = "\n".join(lines[first - 1:last])
+        for code in entry["codes"]:
+            assert code in printed
+            initiative = next(i for i in corpus.initiatives if i.code == code)
+            assert initiative.caution and first <= initiative.source.line <= last
+    assert not [i for i in corpus.initiatives if i.caution and i.code not in {c for e in entries for c in e["codes"]}]
