@@ -1,0 +1,139 @@
+"""Versioned builds, atomic activation, pruning and the live searcher."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from index_sample import sample_corpus
+
+import index.build
+from corpus.models import Passage, Source
+from index.store import IndexStore, LiveSearcher, NoLiveIndex
+
+NEW = Passage(id="passage-new-1", source=Source(document="new.txt", line=1), title="新しい記事",
+              text="ビーチクリーン大作戦を由比ガ浜で実施します。")
+
+
+@pytest.fixture
+def store(tmp_path):
+    return IndexStore(tmp_path / "var")
+
+
+def with_new_passage():
+    corpus = sample_corpus()
+    return corpus.model_copy(update={"passages": [*corpus.passages, NEW]})
+
+
+def test_build_activate_search(store):
+    assert store.live_version() is None and store.versions() == []
+    with pytest.raises(NoLiveIndex):
+        LiveSearcher(store).current()
+    version = store.build(sample_corpus())
+    assert store.versions() == [version]
+    assert store.live_version() is None  # building does not make it live
+    store.activate(version)
+    assert store.live_version() == version
+    live = LiveSearcher(store)
+    searcher = live.current()
+    assert searcher.version == version
+    assert searcher.search("ケアラー支援")[0].id == "initiative-1-2-3-7"
+    assert (store.path(version) / "corpus.json").is_file()  # the version is self-contained
+    live.close()
+
+
+def test_versions_sort_and_previous(store):
+    first = store.build(sample_corpus())
+    second = store.build(with_new_passage())
+    assert store.versions() == sorted([first, second]) == [first, second]
+    store.activate(first)
+    store.activate(second)
+    assert store.previous_version() == first
+    with pytest.raises(ValueError):
+        store.activate("20990101T000000-nothere")
+
+
+def test_pointer_swap_while_threads_search(store):
+    old = store.build(sample_corpus())
+    new = store.build(with_new_passage())
+    store.activate(old)
+    live = LiveSearcher(store, check_interval=0.01, grace=5.0)
+    live.current()
+    stop = threading.Event()
+    failures, seen = [], set()
+
+    def work():
+        while not stop.is_set():
+            try:
+                searcher = live.current()
+                hits = searcher.search("ケアラー支援")
+                if not hits or hits[0].id != "initiative-1-2-3-7":
+                    failures.append(("bad result", searcher.version))
+                seen.add(searcher.version)
+            except Exception as error:  # noqa: BLE001 - counted below
+                failures.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for i in range(8):
+        store.activate(new if i % 2 == 0 else old)
+        time.sleep(0.08)
+    stop.set()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert seen == {old, new}
+    store.activate(new)
+    assert live.refresh().version == new
+    assert [h.id for h in live.current().search("ビーチクリーン")] == ["passage-new-1"]
+    live.close()
+
+
+def test_crash_mid_build_leaves_live_version_intact(store, monkeypatch):
+    live_id = store.build(sample_corpus())
+    store.activate(live_id)
+    live = LiveSearcher(store)
+    live.current()
+    real, calls = index.build.document, []
+
+    def failing(record):
+        calls.append(record.id)
+        if len(calls) == 5:
+            raise RuntimeError("disk full")
+        return real(record)
+
+    monkeypatch.setattr(index.build, "document", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        store.build(with_new_passage())
+    assert len(calls) == 5  # it really failed half-way
+    assert store.versions() == [live_id]
+    assert store.live_version() == live_id
+    assert list(store.tmp_dir.iterdir()) == []
+    assert list(store.versions_dir.iterdir()) == [store.path(live_id)]
+    assert live.refresh().search("ケアラー支援")[0].id == "initiative-1-2-3-7"
+    live.close()
+
+
+def test_killed_build_is_never_listed_or_activated(store):
+    live_id = store.build(sample_corpus())
+    store.activate(live_id)
+    # what a killed process leaves: a partial build in tmp/, or a version directory without its manifest
+    (store.tmp_dir / "20990101T000000-dead.abc").mkdir(parents=True)
+    (store.versions_dir / "20990101T000001-half" / "whoosh").mkdir(parents=True)
+    assert store.versions() == [live_id]
+    with pytest.raises(ValueError):
+        store.activate("20990101T000001-half")
+    store.build(sample_corpus())  # the next build cleans tmp/
+    assert list(store.tmp_dir.iterdir()) == []
+
+
+def test_prune_keeps_live_and_previous(store):
+    built = [store.build(sample_corpus()) for _ in range(5)]
+    store.activate(built[0])
+    store.activate(built[1])
+    removed = store.prune(keep=1)
+    assert store.versions() == [built[0], built[1], built[4]]
+    assert sorted(removed) == built[2:4]
+    assert store.live_version() == built[1]
