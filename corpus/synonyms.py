@@ -113,3 +113,19 @@ def expand(text: str, synonyms: list[Synonym] | tuple[Synonym, ...] | None = Non
             if fold(term) not in folded and term not in terms:
                 terms.append(term)
     return terms
+
+
+def bonus_terms(text: str, synonyms: list[Synonym] | tuple[Synonym, ...] | None = None) -> list[str]:
+    """Plan terms that say something the question did not: from entries whose say phrase matched
+    while none of their (two-character or longer) plan terms is already in the question.
+
+    A question that uses the plan's own word (ボランティア登録) should not be pulled toward
+    that word's neighbours (ボランティアセンター); one in people's words (家賃が払えない) should.
+    """
+    folded = fold(text)
+    terms: list[str] = []
+    for entry in matches(text, synonyms):
+        if any(len(term) >= 2 and fold(term) in folded for term in entry.plan):
+            continue
+        terms.extend(t for t in entry.plan if t not in terms)
+    return terms

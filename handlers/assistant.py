@@ -15,26 +15,936 @@ departments; Telegram, web console). Never raises on odd input.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
-from handlers.answer import Answer, Intent, Result
+from corpus.curated_loader import load_routing
+from corpus.models import (
+    Chapter,
+    Department,
+    Fact,
+    Initiative,
+    Kpi,
+    Ordinance,
+    Passage,
+    Pledge,
+    Policy,
+    Record,
+    RelatedPlan,
+    Source,
+    Window,
+    WindowFact,
+)
+from corpus.synonyms import _variants, bonus_terms, expand, load_synonyms
+from handlers.answer import Answer, Detail, Intent, Result, Suggestion
+from handlers.understand import Understanding, fold, understand
+from index import analysis
 
 Audience = Literal["citizen", "staff"]
+log = logging.getLogger(__name__)
+
+CITIZEN_MAX = 400  # characters of reply text for citizens (LINE bubbles stay readable)
+STATUS_JA = {"achieved": "達成〇", "in_progress": "取り組み途中△", "not_achieved": "未達成✖"}
+STATUS_WORDS = {"not_achieved": ("未達成", "達成できなかった", "できなかった"), "in_progress": ("途中", "取り組み中", "取組中")}
+DOC_LABELS = {
+    "pledge_report": "未来ビジョン2021鎌倉 成果報告書",
+    "welfare_policy": "鎌倉市の福祉政策 取組進捗表",
+    "comprehensive_plan": "鎌倉市総合計画",
+    "welfare_plan": "鎌倉市地域福祉計画",
+    "minutes": "地域福祉計画推進庁内連絡会 議事録",
+}
+CURATED_DIR = Path(__file__).resolve().parent.parent / "corpus" / "curated"
+PHONE_RE = re.compile(r"0\d{1,4}-\d{1,4}-\d{3,4}")
+RELEVANT = 0.5  # share of the question's content found in a record for a confident answer
+HELP_TEXT = (
+    "鎌倉市の福祉の窓口や計画についてお答えします。たとえば次のように聞いてください。\n"
+    "・「来月の家賃が払えない」（相談できる窓口）\n"
+    "・「手話通訳の派遣はどこの課？」（担当課）\n"
+    "・「公約15の進捗は？」（市長公約の達成状況）\n"
+    "・「ケアラー支援条例」（条例）\n"
+    "・「出生数の目標値」（計画の指標）\n"
+    "どこに相談すればよいかわからないときは、くらしと福祉の相談窓口へどうぞ。"
+)
+HELP_SUGGESTIONS = [
+    Suggestion(label="お金のことで困っている", query="生活費が足りなくて困っています"),
+    Suggestion(label="家族の介護がつらい", query="親の介護で困っています"),
+    Suggestion(label="子育ての相談", query="子育ての相談をしたい"),
+    Suggestion(label="公約の達成状況", query="公約の達成状況"),
+]
+
+
+def _short(text: str, limit: int) -> str:
+    text = re.sub(r"\s+", " ", text or "").strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    end = max(cut.rfind("。"), cut.rfind("、") if cut.rfind("。") < limit // 2 else -1)
+    if end >= limit // 2:
+        return cut[: end + 1].rstrip("、") + ("" if cut[end] == "。" else "…")
+    return cut.rstrip() + "…"
+
+
+def _fit(text: str, limit: int = CITIZEN_MAX) -> str:
+    """Whole lines up to ``limit`` characters: a citizen reply never ends mid-sentence."""
+    if len(text) <= limit:
+        return text
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len("\n".join([*out, line])) > limit - 2:
+            break
+        out.append(line)
+    return "\n".join(out) if out else _short(text, limit)
+
+
+_KANA_ONLY = re.compile(r"^[ぁ-ゖァ-ヺー\s]+$")
+
+
+@lru_cache(maxsize=4096)
+def _content_grams(text: str) -> tuple[str, ...]:
+    """Folded character bigrams of the content words of a text (Sudachi decides what is content:
+    particles and endings such as の, を, したので are left out). Text written in kana only
+    (けあらーしえん) is taken whole: a dictionary cannot cut what is not spelled as a word."""
+    text = analysis.normalize(text or "").lower()[:400]
+    if _KANA_ONLY.match(text):
+        chunks = text.split()
+    else:
+        chunks, run = [], []
+        for morph in analysis.morphemes(text, parts=False):
+            if morph.content and re.search(r"\w", morph.surface):
+                run.append(morph.surface)
+            elif run:
+                chunks.append("".join(run))
+                run = []
+        if run:
+            chunks.append("".join(run))
+    grams = [c[i : i + 2] for c in chunks for i in range(max(1, len(c) - 1))]
+    return tuple(dict.fromkeys(fold(g) for g in grams))
 
 
 class Assistant:
-    def __init__(self, searcher: Callable[[], object]):
+    def __init__(self, searcher: Callable[[], object], synonyms=None, routes=None):
         self._searcher = searcher
+        try:
+            self._synonyms = synonyms if synonyms is not None else load_synonyms()
+        except Exception:  # a broken vocabulary file must not take the assistant down
+            log.exception("synonyms could not be loaded; answering without query expansion")
+            self._synonyms = []
+        try:
+            self._routes = routes if routes is not None else load_routing(CURATED_DIR)
+        except Exception:
+            log.exception("routing table could not be loaded; answering from search alone")
+            self._routes = []
+
+    # -- public API ------------------------------------------------------------
 
     def ask(self, text: str, *, audience: Audience = "citizen", intent: Intent | None = None) -> Answer:
-        raise NotImplementedError
+        query = text if isinstance(text, str) else ("" if text is None else str(text))
+        try:
+            return self._ask(query, audience, intent)
+        except Exception:  # never let one odd question break a channel
+            log.exception("answering %r failed", query[:200])
+            return self._fallback(query[:400], "unknown", audience)
 
     def department_page(self, name: str) -> Answer:
-        raise NotImplementedError
+        try:
+            searcher = self._searcher()
+            department = self._find_department(searcher, name or "")
+            if department is None:
+                return self._fallback(name or "", "department", "staff")
+            return self._department(searcher, name, department, "staff")
+        except Exception:
+            log.exception("department page %r failed", name)
+            return self._fallback(name or "", "department", "staff")
 
     def window_page(self, window_id: str) -> Answer:
-        raise NotImplementedError
+        try:
+            searcher = self._searcher()
+            window = searcher.get(window_id) if isinstance(window_id, str) else None
+            if not isinstance(window, Window):
+                return self._fallback(str(window_id or ""), "find_window", "citizen")
+            result = self._result(window, searcher=searcher)
+            lines = [f"【{window.name}】"]
+            for detail in result.details:
+                lines.append(f"{detail.label}：{detail.value}" + ("（要確認）" if detail.unconfirmed else ""))
+            if window.conflicts:
+                lines.append("※ 出典によって情報が食い違う点があります。市の公式ページでご確認ください。")
+            return Answer(query=window_id, intent="find_window", text="\n".join(lines), results=[result],
+                          citations=[window.source])
+        except Exception:
+            log.exception("window page %r failed", window_id)
+            return self._fallback(str(window_id or ""), "find_window", "citizen")
 
     def record(self, record_id: str) -> Result | None:
-        raise NotImplementedError
+        try:
+            searcher = self._searcher()
+            rec = searcher.get(record_id) if isinstance(record_id, str) else None
+            return self._result(rec, searcher=searcher) if rec is not None else None
+        except Exception:
+            log.exception("record %r failed", record_id)
+            return None
+
+    # -- routing ---------------------------------------------------------------
+
+    def _ask(self, text: str, audience: Audience, forced: Intent | None) -> Answer:
+        searcher = self._searcher()
+        u = understand(text, self._department_names(searcher), self._window_names(searcher))
+        if forced:
+            u.intent = forced
+        handler = {
+            "help": self._help,
+            "unknown": self._unknown,
+            "pledge_status": self._pledge,
+            "who_handles": self._who_handles,
+            "find_window": self._find_window,
+            "ordinance": self._ordinance,
+            "department": self._department_intent,
+            "kpi": self._kpi,
+            "search": self._search_intent,
+        }.get(u.intent, self._search_intent)
+        answer = handler(searcher, u, audience)
+        answer.query = text[:400] if len(text) > 400 else text
+        if not answer.citations:
+            answer.citations = list(dict.fromkeys(r.source for r in answer.results[:3]))
+        if audience == "citizen":
+            answer.text = _fit(answer.text)
+        return answer
+
+    # -- helpers -----------------------------------------------------------------
+
+    def _department_names(self, searcher) -> list[str]:
+        names = []
+        for dep in searcher.all("department"):
+            names.append(dep.name)
+            names.extend(a for a in dep.aliases if len(a) >= 3)
+        return names
+
+    def _window_names(self, searcher) -> list[str]:
+        names = []
+        for window in searcher.all("window"):
+            names.append(window.name)
+            names.extend(window.aliases)
+        return names
+
+    def _find_department(self, searcher, name: str) -> Department | None:
+        key = fold(name.strip())
+        if not key:
+            return None
+        for dep in searcher.all("department"):
+            if key == fold(dep.name) or key in (fold(a) for a in dep.aliases):
+                return dep
+        for dep in searcher.all("department"):
+            if fold(dep.name) in key or any(len(a) >= 3 and fold(a) in key for a in dep.aliases):
+                return dep
+        return None
+
+    def _expanded(self, u: Understanding, query: str | None = None) -> str:
+        base = u.query or u.text if query is None else query
+        terms = expand(u.text, self._synonyms)
+        return " ".join([base, *terms]).strip()
+
+    def _hits(self, searcher, u: Understanding, kinds: set[str] | None, limit: int = 10, query: str | None = None):
+        """Search with the cleaned question plus the plan's words for it, then rerank.
+
+        Returns (id, kind, score, record) tuples; relistings fold into the original row.
+        """
+        text = self._expanded(u, query)
+        if not text:
+            return []
+        hits = self._dedupe(searcher, searcher.search(text, kinds=kinds, limit=max(30, limit * 3)))
+        return self._rerank(u, hits, query)[:limit]
+
+    def _rerank(self, u: Understanding, hits, query: str | None = None):
+        """Order by how much of the question a record's own name covers, with the index score as a tiebreak.
+
+        BM25 over OR-ed words favours long records that repeat a common word; a person
+        asking 「福祉有償運送の担当」 wants the row whose title says 福祉有償運送.
+        """
+        if not hits:
+            return hits
+        grams = _content_grams(query if query is not None else (u.query or u.text))
+        terms = [fold(t) for t in bonus_terms(u.text, self._synonyms)]
+        named = fold(u.text)
+        top = max(score for _, _, score, _ in hits) or 1.0
+        ranked = []
+        for item in hits:
+            _, kind, score, record = item
+            title = fold(self._title_text(record))
+            body = fold(self._record_text(record))
+            cover_title = sum(1 for g in grams if g in title) / len(grams) if grams else 0.0
+            cover_body = sum(1 for g in grams if g in body) / len(grams) if grams else 0.0
+            # A title that is all about the question beats a long one that merely mentions it.
+            title_grams = _content_grams(record.name if isinstance(record, Window) else self._title_text(record))
+            precision = sum(1 for g in title_grams if g in set(grams)) / len(title_grams) if title_grams else 0.0
+            synonym = 1.0 if any(t in title for t in terms) else 0.5 if any(t in body for t in terms) else 0.0
+            value = 0.5 * score / top + 1.0 * cover_title + 0.3 * cover_body + 0.4 * synonym + 0.3 * precision
+            if kind == "window" and any(len(n) >= 3 and fold(n) in named for n in [record.name, *record.aliases]):
+                value += 1.0  # the person named this window
+            if kind == "passage":
+                value *= 0.8  # free text is the last resort when a record says the same
+            ranked.append((value, item))
+        ranked.sort(key=lambda pair: -pair[0])
+        return [(i, k, value, r) for value, (i, k, _, r) in ranked]
+
+    @staticmethod
+    def _title_text(record: Record) -> str:
+        match record:
+            case Pledge():
+                return record.text
+            case Initiative() | Policy():
+                return record.title
+            case Window():
+                return " ".join([record.name, *record.aliases, *record.topics])
+            case Ordinance() | Department() | RelatedPlan():
+                return " ".join([record.name, *getattr(record, "aliases", [])])
+            case Kpi():
+                return record.name
+            case Chapter():
+                return record.title
+            case Fact():
+                return record.topic
+            case Passage():
+                return record.title
+        return ""
+
+    def _dedupe(self, searcher, hits):
+        out, seen = [], set()
+        for hit in hits:
+            record, hit_id = hit.record, hit.id
+            if isinstance(record, Initiative) and record.relisting and record.original_code:
+                original = searcher.get(f"initiative-{record.original_code}")
+                if original is not None:
+                    record, hit_id = original, original.id
+            if hit_id in seen:
+                continue
+            seen.add(hit_id)
+            out.append((hit_id, hit.kind, hit.score, record))
+        return out
+
+    def _relevance(self, u: Understanding, record: Record) -> float:
+        """How much of the question a record covers: bigram overlap, or a synonym term found in it."""
+        text = fold(self._record_text(record))
+        if not text:
+            return 0.0
+        terms = bonus_terms(u.text, self._synonyms)
+        if any(fold(t) in text for t in terms):
+            return 1.0
+        grams = _content_grams(u.query or u.text)
+        if not grams:
+            return 0.0
+        return sum(1 for g in grams if g in text) / len(grams)
+
+    @staticmethod
+    def _record_text(record: Record) -> str:
+        match record:
+            case Pledge():
+                return " ".join([record.text, record.category, *record.progress])
+            case Initiative():
+                p = record.place
+                return " ".join([record.title, *record.departments, p.goal_title, p.section_title, p.subsection_title])
+            case Policy():
+                return " ".join([record.title, *record.departments, record.aim, record.outcome])
+            case Window():
+                facts = [f.value for f in (record.summary, record.department) if f]
+                return " ".join([record.name, *record.aliases, *record.topics, *facts])
+            case Ordinance():
+                return " ".join([record.name, record.purpose])
+            case Kpi():
+                return record.name
+            case Department():
+                return " ".join([record.name, *record.aliases])
+            case Chapter():
+                return " ".join([record.title, record.vision, *record.actions])
+            case Fact():
+                return " ".join([record.topic, record.text])
+            case RelatedPlan():
+                return " ".join([record.name, record.summary])
+            case Passage():
+                return " ".join([record.title, record.text])
+        return ""
+
+    def _doc_label(self, searcher, source: Source) -> str:
+        try:
+            kind = searcher.corpus().documents.get(source.document)
+        except Exception:
+            kind = None
+        if kind in DOC_LABELS:
+            return DOC_LABELS[kind]
+        if source.document.endswith((".yaml", ".yml", ".md")):
+            return "鎌倉市 相談窓口の資料"
+        return source.document
+
+    def _cite(self, searcher, source: Source, audience: Audience) -> str:
+        if audience == "staff":
+            return f"出典：{source.document}:{source.line}"
+        return f"（出典：{self._doc_label(searcher, source)} {source.line}行目）"
+
+    def _one_stop(self, searcher) -> Window | None:
+        windows = [w for w in searcher.all("window") if isinstance(w, Window)]
+        for window in windows:
+            if window.one_stop:
+                return window
+        return next((w for w in windows if "くらしと福祉" in w.name), None)
+
+    # -- results -----------------------------------------------------------------
+
+    @staticmethod
+    def _fact(fact: WindowFact | None) -> tuple[str, bool] | None:
+        if fact is None or not fact.value or fact.value.strip() in ("—", "-", "－"):
+            return None
+        return fact.value, fact.unconfirmed
+
+    def _result(self, record: Record, score: float = 0.0, searcher=None) -> Result:
+        base = {"id": record.id, "score": score, "source": record.source}
+        match record:
+            case Pledge():
+                status = STATUS_JA.get(record.status, record.status)
+                details = [Detail(label="状況", value=status), Detail(label="分野", value=record.category)]
+                if record.progress:
+                    details.append(Detail(label="最近の進捗", value=_short(record.progress[-1], 120)))
+                return Result(kind="pledge", title=_short(record.text, 80), number=record.number,
+                              status=record.status, summary=f"公約{record.number}：{status}（{record.category}）",
+                              details=details, section=record.category, **base)
+            case Initiative():
+                section = self._section(record)
+                details = [Detail(label="担当課", value="・".join(record.departments)),
+                           Detail(label="取組番号", value=record.code)]
+                if section:
+                    details.append(Detail(label="計画での位置", value=section))
+                return Result(kind="initiative", title=record.title, code=record.code,
+                              departments=list(record.departments),
+                              summary=f"担当：{'・'.join(record.departments)}（取組 {record.code}）",
+                              details=details, section=section, **base)
+            case Policy():
+                details = [Detail(label="担当課", value="・".join(record.departments))]
+                if record.aim:
+                    details.append(Detail(label="ねらい", value=_short(record.aim, 120)))
+                if record.outcome:
+                    details.append(Detail(label="成果", value=_short(record.outcome, 120)))
+                return Result(kind="policy", title=record.title, number=record.number,
+                              departments=list(record.departments),
+                              summary=f"施策{record.number:02d}　担当：{'・'.join(record.departments)}",
+                              details=details, **base)
+            case Window():
+                return self._window_result(record, base)
+            case Ordinance():
+                details = []
+                if record.purpose:
+                    details.append(Detail(label="目的", value=_short(record.purpose, 160)))
+                if record.enacted:
+                    details.append(Detail(label="制定", value=record.enacted))
+                summary = "・".join(x for x in (record.enacted and f"{record.enacted}制定",
+                                                 _short(record.purpose, 60)) if x)
+                return Result(kind="ordinance", title=record.name, summary=summary, details=details, **base)
+            case Kpi():
+                latest = record.latest_value + (f"（{record.latest_year}）" if record.latest_year else "")
+                details = [Detail(label="直近実績値", value=latest or "（記載なし）"),
+                           Detail(label="目標値又は目指す方向", value=self._target(record.target) or "（記載なし）"),
+                           Detail(label="章", value=record.chapter)]
+                return Result(kind="kpi", title=record.name, summary=f"直近 {latest or '—'} → 目標 {self._target(record.target) or '—'}",
+                              details=details, section=record.chapter, **base)
+            case Department():
+                count = len(searcher.by_department(record.name)) if searcher is not None else 0
+                details = [Detail(label="部", value=record.bureau)] if record.bureau else []
+                return Result(kind="department", title=record.name, departments=[record.name],
+                              summary=f"地域福祉計画の取組 {count} 件を担当" if count else record.bureau,
+                              details=details, section=record.bureau, **base)
+            case Chapter():
+                return Result(kind="passage", title=f"{record.number} {record.title}",
+                              summary=_short(record.vision, 80), section=record.number, **base)
+            case Fact():
+                return Result(kind="passage", title=record.topic, summary=_short(record.text, 100),
+                              section=record.about, **base)
+            case RelatedPlan():
+                return Result(kind="passage", title=record.name, summary=_short(record.summary, 100), **base)
+            case Passage():
+                return Result(kind="passage", title=record.title, summary=_short(record.text, 100), **base)
+        return Result(kind="passage", title=getattr(record, "title", record.id), **base)
+
+    @staticmethod
+    def _target(target: str) -> str:
+        return {"↗": "増やす（↗）", "↘": "減らす（↘）"}.get(target.strip(), target)
+
+    @staticmethod
+    def _section(initiative: Initiative) -> str:
+        p = initiative.place
+        parts = [f"目標{p.goal} {p.goal_title}".strip()]
+        if p.section is not None:
+            parts.append(f"({p.section}) {p.section_title}".strip())
+        if p.subsection is not None:
+            parts.append(f"{'①②③④⑤⑥⑦⑧⑨⑩'[p.subsection - 1] if 0 < p.subsection <= 10 else p.subsection} "
+                         f"{p.subsection_title}".strip())
+        return " / ".join(parts)
+
+    def _window_result(self, window: Window, base: dict) -> Result:
+        details: list[Detail] = []
+        for label, fact in (("内容", window.summary), ("担当", window.department), ("運営", window.operator),
+                            ("場所", window.location), ("時間", window.hours), ("電話", window.phone),
+                            ("FAX・メール", window.contact), ("利用方法", window.how_to)):
+            got = self._fact(fact)
+            if got:
+                details.append(Detail(label=label, value=got[0], unconfirmed=got[1]))
+        phone = None
+        if window.phone and not window.phone.unconfirmed and (m := PHONE_RE.search(window.phone.value)):
+            phone = m.group(0)
+        departments = []
+        if window.department and window.department.value and not window.department.unconfirmed:
+            departments = [d for d in re.split(r"[・、/／\s]+", window.department.value) if d.endswith(("課", "室"))]
+        summary = self._fact(window.summary)
+        return Result(kind="window", title=window.name, departments=departments,
+                      summary=_short(summary[0], 80) if summary and not summary[1] else "",
+                      details=details, phone=phone, **base)
+
+    # -- intents -----------------------------------------------------------------
+
+    def _help(self, searcher, u: Understanding, audience: Audience) -> Answer:
+        results = []
+        one_stop = self._one_stop(searcher)
+        if one_stop is not None:
+            results.append(self._result(one_stop, searcher=searcher))
+        return Answer(query=u.raw, intent="help", text=HELP_TEXT, results=results, suggestions=HELP_SUGGESTIONS)
+
+    def _unknown(self, searcher, u: Understanding, audience: Audience) -> Answer:
+        return self._fallback(u.raw, "unknown", audience, searcher=searcher)
+
+    def _fallback(self, query: str, intent: Intent, audience: Audience, searcher=None,
+                  candidates: list[Result] | None = None) -> Answer:
+        """Say honestly that nothing fitted; show near candidates and the one-stop window."""
+        results = list(candidates or [])
+        one_stop = None
+        try:
+            searcher = searcher or self._searcher()
+            one_stop = self._one_stop(searcher)
+        except Exception:
+            log.exception("no searcher for the fallback answer")
+        lines = ["ご質問にぴったり合う情報が見つかりませんでした。"]
+        if results:
+            lines.append("近いものとして、次の情報があります。")
+            for r in results[:3]:
+                lines.append(f"・{_short(r.title, 40)}" + (f"（{r.summary}）" if r.summary and audience == "staff" else ""))
+        if one_stop is not None:
+            phone = one_stop.phone if one_stop.phone and not one_stop.phone.unconfirmed else None
+            where = self._fact(one_stop.location)
+            extra = []
+            if where and not where[1]:
+                extra.append(f"場所：{where[0]}")
+            if phone and (m := PHONE_RE.search(phone.value)):
+                extra.append(f"電話：{m.group(0)}")
+            lines.append(f"どこに相談すればよいかわからないときは「{one_stop.name}」にご相談ください。")
+            lines.extend(extra)
+            results.append(self._result(one_stop))
+        else:
+            lines.append("市役所（代表）にお問い合わせください。")
+        return Answer(query=query, intent=intent, text="\n".join(lines), results=results,
+                      suggestions=HELP_SUGGESTIONS[:2], confident=False,
+                      citations=list(dict.fromkeys(r.source for r in results[:3])))
+
+    def _confident(self, u: Understanding, record: Record) -> bool:
+        return self._relevance(u, record) >= RELEVANT
+
+    def _low_confidence(self, searcher, u: Understanding, audience: Audience, intent: Intent, hits) -> Answer:
+        candidates = [self._result(rec, score, searcher) for _, _, score, rec in hits[:3]]
+        return self._fallback(u.raw, intent, audience, searcher=searcher, candidates=candidates)
+
+    # pledge_status
+    def _pledge(self, searcher, u: Understanding, audience: Audience) -> Answer:
+        if u.pledge_number is not None:
+            pledge = searcher.get(f"pledge-{u.pledge_number}")
+            if not isinstance(pledge, Pledge):
+                return self._fallback(u.raw, "pledge_status", audience, searcher=searcher)
+            return self._pledge_answer(searcher, u, [pledge], audience)
+        for status, words in STATUS_WORDS.items():
+            if any(w in u.text for w in words):
+                chosen = [p for p in searcher.all("pledge") if p.status == status]
+                return self._pledge_list(searcher, u, chosen, status, audience)
+        hits = self._hits(searcher, u, {"pledge"}, limit=5)
+        topic = re.sub(r"(公約|こうやく|マニフェスト|約束|pledge|市長|達成|状況|進捗|率|全体|どれくらい|いくつ|"
+                       r"[のはをがも]|\s)", "", u.query, flags=re.I)
+        if not topic:
+            return self._pledge_overview(searcher, u, audience)
+        if not hits or not self._confident(u, hits[0][3]):
+            return self._low_confidence(searcher, u, audience, "pledge_status", hits)
+        return self._pledge_answer(searcher, u, [rec for *_, rec in hits[:3]], audience, scores=[h[2] for h in hits])
+
+    def _pledge_answer(self, searcher, u, pledges: list[Pledge], audience: Audience, scores=None) -> Answer:
+        first = pledges[0]
+        status = STATUS_JA.get(first.status, first.status)
+        if audience == "staff":
+            lines = [f"公約{first.number}［{status}］分野：{first.category}", first.text]
+            if first.progress:
+                lines.append("進捗：")
+                lines.extend(f"・{p}" for p in first.progress[-3:])
+        else:
+            lines = [f"公約{first.number}は「{status}」です。", f"内容：{_short(first.text, 90)}"]
+            if first.progress:
+                lines.append("最近の取り組み：")
+                lines.extend(f"・{_short(p, 70)}" for p in first.progress[-2:])
+        lines.append(self._cite(searcher, first.source, audience))
+        results = [self._result(p, (scores or [0.0] * len(pledges))[i] if scores else 0.0)
+                   for i, p in enumerate(pledges)]
+        suggestions = [Suggestion(label=f"公約{p.number}", query=f"公約{p.number}") for p in pledges[1:3]]
+        if first.number < 170:
+            suggestions.append(Suggestion(label=f"次の公約（{first.number + 1}）", query=f"公約{first.number + 1}"))
+        return Answer(query=u.raw, intent="pledge_status", text="\n".join(lines), results=results,
+                      suggestions=suggestions, citations=[first.source])
+
+    def _pledge_list(self, searcher, u, pledges: list[Pledge], status: str, audience: Audience) -> Answer:
+        label = STATUS_JA[status]
+        lines = [f"「{label}」の公約は {len(pledges)} 項目です。"]
+        for p in pledges[:5]:
+            lines.append(f"・公約{p.number}：{_short(p.text, 50 if audience == 'citizen' else 120)}")
+        if len(pledges) > 5:
+            lines.append(f"ほか {len(pledges) - 5} 項目")
+        if pledges:
+            lines.append(self._cite(searcher, pledges[0].source, audience))
+        return Answer(query=u.raw, intent="pledge_status", text="\n".join(lines),
+                      results=[self._result(p) for p in pledges[:10]],
+                      citations=[p.source for p in pledges[:3]])
+
+    def _pledge_overview(self, searcher, u, audience: Audience) -> Answer:
+        pledges = searcher.all("pledge")
+        if not pledges:
+            return self._fallback(u.raw, "pledge_status", audience, searcher=searcher)
+        counts = {s: sum(1 for p in pledges if p.status == s) for s in STATUS_JA}
+        lines = [f"市長公約（未来ビジョン2021鎌倉）{len(pledges)} 項目のうち、"]
+        lines += [f"・{STATUS_JA[s]}：{n} 項目" for s, n in counts.items()]
+        lines.append("番号で「公約15」のように聞くと、一つずつの状況をお答えします。")
+        return Answer(query=u.raw, intent="pledge_status", text="\n".join(lines),
+                      results=[self._result(p) for p in pledges if p.status == "not_achieved"][:3],
+                      suggestions=[Suggestion(label="未達成の公約", query="未達成の公約")],
+                      citations=[pledges[0].source])
+
+    # who_handles
+    def _who_handles(self, searcher, u: Understanding, audience: Audience) -> Answer:
+        if u.initiative_code:
+            initiative = searcher.get(f"initiative-{u.initiative_code}")
+            if not isinstance(initiative, Initiative):
+                hits = self._hits(searcher, u, {"initiative"}, limit=3)
+                return self._low_confidence(searcher, u, audience, "who_handles", hits)
+            return self._initiative_answer(searcher, u, [(initiative, 0.0)], audience)
+        if u.policy_number is not None:
+            return self._policy_answer(searcher, u, audience, intent="who_handles")
+        hits = self._hits(searcher, u, {"initiative", "policy"}, limit=6)
+        # The current plan (2026–) says who handles it now; the 2018–2021 table only breaks near-ties.
+        initiatives = sorted(((rec, score * (0.9 if kind == "policy" else 1.0)) for _, kind, score, rec in hits),
+                             key=lambda pair: -pair[1])
+        if not initiatives or not self._confident(u, initiatives[0][0]):
+            hits_all = self._hits(searcher, u, None, limit=5)
+            if hits_all and self._confident(u, hits_all[0][3]):
+                return self._search_answer(searcher, u, hits_all, audience, intent="who_handles")
+            return self._low_confidence(searcher, u, audience, "who_handles", hits or hits_all)
+        return self._initiative_answer(searcher, u, initiatives[:3], audience)
+
+    def _initiative_answer(self, searcher, u, items: list[tuple[Record, float]], audience: Audience) -> Answer:
+        first = items[0][0]
+        results = [self._result(rec, score, searcher) for rec, score in items]
+        window = self._window_for(searcher, u, first)
+        if isinstance(first, Policy):
+            name = f"施策{first.number:02d}「{first.title}」"
+        else:
+            name = f"「{first.title}」"
+        deps = "・".join(first.departments)
+        if audience == "staff":
+            lines = [f"{name}", f"担当課：{deps}"]
+            if isinstance(first, Initiative):
+                lines.insert(0, f"取組 {first.code}")
+                lines.append(f"位置：{self._section(first)}")
+                if first.relisting and first.original_code:
+                    lines.append(f"（再掲。元の取組 {first.original_code}）")
+            for rec, _ in items[1:3]:
+                code = f"{rec.code} " if isinstance(rec, Initiative) else ""
+                lines.append(f"関連：{code}{rec.title}（{'・'.join(rec.departments)}）")
+        else:
+            lines = [f"{name}は、{deps}が担当しています。"]
+        if window is not None:
+            results.append(self._result(window, 0.0, searcher))
+            lines.append(self._window_line(window, audience))
+        lines.append(self._cite(searcher, first.source, audience))
+        suggestions = []
+        if first.departments:
+            suggestions.append(Suggestion(label=f"{first.departments[0]}の取組", query=first.departments[0]))
+        if window is not None:
+            suggestions.append(Suggestion(label=f"{window.name}の詳細", query=window.name))
+        return Answer(query=u.raw, intent="who_handles", text="\n".join(lines), results=results,
+                      suggestions=suggestions, citations=[first.source] + ([window.source] if window else []))
+
+    def _window_line(self, window: Window, audience: Audience) -> str:
+        parts = [f"相談先：{window.name}"]
+        where = self._fact(window.location)
+        if where and not where[1]:
+            parts.append(f"場所 {_short(where[0], 40)}")
+        phone = self._fact(window.phone)
+        if phone and not phone[1] and (m := PHONE_RE.search(phone[0])):
+            parts.append(f"電話 {m.group(0)}")
+        elif phone and audience == "staff":
+            parts.append(f"電話 {phone[0]}（要確認）")
+        return "　".join(parts)
+
+    def _window_for(self, searcher, u: Understanding, record: Record) -> Window | None:
+        """The window serving this topic, if one clearly does (its name, topics or department match)."""
+        hits = self._hits(searcher, u, {"window"}, limit=3)
+        departments = set(getattr(record, "departments", []) or [])
+        for _, _, _, window in hits:
+            if not isinstance(window, Window):
+                continue
+            text = fold(" ".join([window.name, *window.aliases, *window.topics]))
+            topical = self._relevance(u, window) >= RELEVANT or any(
+                fold(t) in text for t in expand(u.text, self._synonyms))
+            dep = window.department.value if window.department else ""
+            same_department = any(d and d in dep for d in departments)
+            if topical and (same_department or not departments):
+                return window
+        return None
+
+    # find_window
+    def _route_bonus(self, searcher, u: Understanding) -> tuple[dict[str, float], set[str]]:
+        """Window id → bonus from the curated routing table (困りごと → 窓口), and the windows it firmly names.
+
+        A long keyword (ヤングケアラー, 児童虐待) counts for more than a short one (高齢, 障害),
+        and a keyword few windows share (不登校) for more than one many share (子ども), so
+        routing steers without overruling a clear search match.
+        """
+        text = fold(" ".join([u.text, *expand(u.text, self._synonyms)]))
+        spread = self._keyword_spread(searcher)
+        bonus: dict[str, float] = {}
+        firm: set[str] = set()
+        for route in self._routes:
+            matched = [k for k in route.keywords if k and any(fold(v) in text for v in _variants(k))]
+            if not matched:
+                continue
+            strength = max(0.12 * min(len(k), 8) for k in matched)
+            weight = max(0.12 * min(len(k), 8) / (1 + 0.25 * max(spread.get(k, 1) - 1, 0)) for k in matched)
+            for window_id in route.first:
+                bonus[window_id] = max(bonus.get(window_id, 0.0), weight)
+                if strength >= 0.36:
+                    firm.add(window_id)
+            for window_id in route.next:
+                bonus[window_id] = max(bonus.get(window_id, 0.0), weight / 2)
+        return bonus, firm
+
+    def _keyword_spread(self, searcher) -> dict[str, int]:
+        """Routing keyword → how many windows mention it in their name, aliases or topics."""
+        key = id(searcher)
+        if getattr(self, "_spread_key", None) != key:
+            names = [fold(" ".join([w.name, *w.aliases, *w.topics])) for w in searcher.all("window")]
+            self._spread = {k: max(1, sum(1 for n in names if fold(k) in n))
+                            for route in self._routes for k in route.keywords}
+            self._spread_key = key
+        return self._spread
+
+    def _windows(self, searcher, u: Understanding) -> list[tuple[Window, float, bool]]:
+        """Windows for the question, best first: (window, value, confident)."""
+        bonus, firm = self._route_bonus(searcher, u)
+        scored: dict[str, tuple[Window, float, bool]] = {}
+        for _, _, value, record in self._hits(searcher, u, {"window"}, limit=40):
+            if isinstance(record, Window):
+                extra = bonus.get(record.id, 0.0)
+                scored[record.id] = (record, value + extra, self._confident(u, record) or record.id in firm)
+        for window_id, extra in bonus.items():
+            if window_id not in scored and isinstance(window := searcher.get(window_id), Window):
+                scored[window_id] = (window, extra, window_id in firm)
+        return sorted(scored.values(), key=lambda item: -item[1])
+
+    def _find_window(self, searcher, u: Understanding, audience: Audience) -> Answer:
+        windows = self._windows(searcher, u)
+        if not windows or not windows[0][2]:
+            hits = self._hits(searcher, u, None, limit=5)
+            if hits and self._confident(u, hits[0][3]):
+                # No window fits, but the plan says something about it: answer with that.
+                return self._search_answer(searcher, u, hits, audience, intent="find_window")
+            return self._low_confidence(searcher, u, audience, "find_window", hits)
+        chosen = [windows[0]] + [w for w in windows[1:3] if w[2]]
+        best, *alternatives = [w for w, _, _ in chosen]
+        results = [self._result(w, value, searcher) for w, value, _ in chosen]
+        lines = self._window_text(best, audience)
+        if alternatives:
+            lines.append("ほかの相談先：" + "、".join(w.name for w in alternatives[:2]))
+        lines.append(self._cite(searcher, best.source, audience))
+        suggestions = [Suggestion(label=f"{best.name}の詳細", query=best.name)]
+        suggestions += [Suggestion(label=w.name, query=w.name) for w in alternatives[:2]]
+        return Answer(query=u.raw, intent="find_window", text="\n".join(lines), results=results,
+                      suggestions=suggestions, citations=[w.source for w in [best, *alternatives[:2]]])
+
+    def _window_text(self, window: Window, audience: Audience) -> list[str]:
+        lines = [f"「{window.name}」にご相談ください。" if audience == "citizen" else f"窓口：{window.name}"]
+        for label, fact in (("内容", window.summary), ("場所", window.location), ("時間", window.hours),
+                            ("電話", window.phone), ("利用方法", window.how_to)):
+            got = self._fact(fact)
+            if not got:
+                continue
+            value, unconfirmed = got
+            if audience == "citizen":
+                if unconfirmed and label != "電話":
+                    continue  # never shown to a citizen as if confirmed
+                if unconfirmed and not (value := (PHONE_RE.search(value) or [None])[0]):
+                    continue
+                value = _short(value, 70 if label == "内容" else 50)
+            lines.append(f"{label}：{value}" + ("（要確認）" if unconfirmed else ""))
+        if audience == "citizen" and any(f and f.unconfirmed for f in (window.location, window.hours, window.phone)):
+            lines.append("※ 一部の情報は確認中です。詳しくは市役所にお問い合わせください。")
+        return lines
+
+    # ordinance
+    def _ordinance(self, searcher, u: Understanding, audience: Audience) -> Answer:
+        topic = re.sub(r"(条例|について|とは|の|\s)", "", u.query)
+        if not topic:
+            ordinances = searcher.all("ordinance")
+            lines = [f"計画や報告書に出てくる条例は {len(ordinances)} 件です。"]
+            lines += [f"・{o.name}" + (f"（{o.enacted}）" if o.enacted else "") for o in ordinances[:8]]
+            return Answer(query=u.raw, intent="ordinance", text="\n".join(lines),
+                          results=[self._result(o) for o in ordinances[:10]],
+                          citations=[o.source for o in ordinances[:3]])
+        hits = self._hits(searcher, u, {"ordinance"}, limit=5)
+        if not hits or not self._confident(u, hits[0][3]):
+            return self._low_confidence(searcher, u, audience, "ordinance", hits)
+        first: Ordinance = hits[0][3]
+        lines = [f"「{first.name}」"]
+        if first.enacted:
+            lines.append(f"制定：{first.enacted}")
+        if first.purpose:
+            lines.append(f"目的：{_short(first.purpose, 150 if audience == 'citizen' else 400)}")
+        if audience == "staff" and first.mentions:
+            lines.append("言及：" + "、".join(m.cite() for m in first.mentions[:5]))
+        lines.append(self._cite(searcher, first.source, audience))
+        return Answer(query=u.raw, intent="ordinance", text="\n".join(lines),
+                      results=[self._result(rec, score) for _, _, score, rec in hits[:3]],
+                      citations=[first.source])
+
+    # department
+    def _department_intent(self, searcher, u: Understanding, audience: Audience) -> Answer:
+        department = self._find_department(searcher, u.department or u.query)
+        if department is None:
+            return self._search_intent(searcher, u, audience)
+        return self._department(searcher, u.raw, department, audience)
+
+    def _department(self, searcher, query: str, department: Department, audience: Audience) -> Answer:
+        initiatives = [i for i in searcher.by_department(department.name) if not i.relisting]
+        groups: dict[tuple[int, str], list[Initiative]] = {}
+        for initiative in initiatives:
+            groups.setdefault((initiative.place.goal, initiative.place.goal_title), []).append(initiative)
+        lines = [f"{department.name}" + (f"（{department.bureau}）" if department.bureau else "")
+                 + f"が担当する地域福祉計画の取組は {len(initiatives)} 件です。"]
+        per_goal = 3 if audience == "citizen" else 8
+        for (goal, title), items in sorted(groups.items()):
+            lines.append(f"■目標{goal} {title}（{len(items)}件）")
+            for item in items[:per_goal]:
+                lines.append(f"・{item.code} {item.title}" if audience == "staff" else f"・{item.title}")
+            if len(items) > per_goal:
+                lines.append(f"　ほか {len(items) - per_goal} 件")
+        windows = [w for w in searcher.all("window") if isinstance(w, Window)]
+        window = next((w for w in windows if w.name == department.name), None) or next(
+            (w for w in windows if w.department and w.department.value == department.name
+             and not w.department.unconfirmed), None)
+        results = [self._result(department, 0.0, searcher)]
+        results += [self._result(i) for i in initiatives[:20]]
+        if window is not None:
+            lines.append(self._window_line(window, audience))
+            results.insert(1, self._result(window))
+        lines.append(self._cite(searcher, department.source, audience))
+        return Answer(query=query, intent="department", text="\n".join(lines), results=results,
+                      citations=[department.source] + [i.source for i in initiatives[:2]])
+
+    # kpi
+    def _kpi(self, searcher, u: Understanding, audience: Audience) -> Answer:
+        topic = u.query.replace(u.chapter or "\0", "").strip()
+        if u.chapter and len(re.sub(r"[\sの]", "", topic)) <= 1:
+            kpis = [k for k in searcher.all("kpi") if k.chapter == u.chapter]
+            if kpis:
+                lines = [f"{u.chapter} の成果指標は {len(kpis)} 件です。"]
+                for k in kpis[:6]:
+                    lines.append(f"・{_short(k.name, 40)}：{k.latest_value or '—'} → {self._target(k.target) or '—'}")
+                return Answer(query=u.raw, intent="kpi", text="\n".join(lines),
+                              results=[self._result(k) for k in kpis], citations=[kpis[0].source])
+        hits = self._hits(searcher, u, {"kpi"}, limit=5)
+        if not hits or not self._confident(u, hits[0][3]):
+            return self._low_confidence(searcher, u, audience, "kpi", hits)
+        first: Kpi = hits[0][3]
+        latest = first.latest_value + (f"（{first.latest_year}）" if first.latest_year else "")
+        lines = [f"指標「{first.name}」", f"直近の実績：{latest or '記載なし'}",
+                 f"目標値又は目指す方向：{self._target(first.target) or '記載なし'}",
+                 self._cite(searcher, first.source, audience)]
+        return Answer(query=u.raw, intent="kpi", text="\n".join(lines),
+                      results=[self._result(rec, score) for _, _, score, rec in hits[:3]], citations=[first.source])
+
+    # search
+    def _search_intent(self, searcher, u: Understanding, audience: Audience) -> Answer:
+        if u.policy_number is not None:
+            return self._policy_answer(searcher, u, audience, intent="search")
+        hits = self._hits(searcher, u, None, limit=8)
+        chapter = self._chapter_for(searcher, u)
+        if chapter is not None:
+            hits = [(chapter.id, "passage", 9.9, chapter), *[h for h in hits if h[0] != chapter.id]]
+            return self._chapter_answer(searcher, u, chapter, hits, audience)
+        if not hits or not self._confident(u, hits[0][3]):
+            return self._low_confidence(searcher, u, audience, "search", hits)
+        return self._search_answer(searcher, u, hits, audience)
+
+    def _chapter_for(self, searcher, u: Understanding) -> Chapter | None:
+        """A chapter of the comprehensive plan asked about as a chapter: 「福祉の章」「教育分野の目指す姿」."""
+        if not re.search(r"章|分野|総合計画|まちの姿|目指す姿|めざす姿|ビジョン", u.text):
+            return None
+        folded = fold(u.text)
+        for chapter in searcher.all("chapter"):
+            parts = [chapter.title, *chapter.title.split("・")]
+            if chapter.number in u.text or any(p and fold(p) in folded for p in parts):
+                return chapter
+        return None
+
+    def _chapter_answer(self, searcher, u: Understanding, chapter: Chapter, hits, audience: Audience) -> Answer:
+        lines = [f"総合計画 {chapter.number}「{chapter.title}」"]
+        if chapter.vision:
+            lines.append(f"目標とするまちの姿：{_short(chapter.vision, 120)}")
+        if re.search(r"課題", u.text) and chapter.issues:
+            lines.append("課題：")
+            lines.extend(f"・{_short(i, 80)}" for i in chapter.issues[:3])
+        elif re.search(r"現状", u.text) and chapter.current:
+            lines.append("現状：")
+            lines.extend(f"・{_short(i, 80)}" for i in chapter.current[:3])
+        elif chapter.actions:
+            lines.append("主な取組：")
+            lines.extend(f"・{_short(a, 60)}" for a in chapter.actions[:4])
+        lines.append(self._cite(searcher, chapter.source, audience))
+        return Answer(query=u.raw, intent="search", text="\n".join(lines),
+                      results=[self._result(rec, score, searcher) for _, _, score, rec in hits[:5]],
+                      citations=[chapter.source])
+
+    def _policy_answer(self, searcher, u: Understanding, audience: Audience, intent: Intent) -> Answer:
+        policy = searcher.get(f"policy-{u.policy_number}")
+        if not isinstance(policy, Policy):
+            return self._fallback(u.raw, intent, audience, searcher=searcher)
+        lines = [f"施策{policy.number:02d}「{policy.title}」", f"担当課：{'・'.join(policy.departments)}"]
+        if policy.aim:
+            lines.append(f"ねらい：{_short(policy.aim, 120 if audience == 'citizen' else 400)}")
+        if policy.outcome:
+            lines.append(f"成果：{_short(policy.outcome, 120 if audience == 'citizen' else 400)}")
+        lines.append(self._cite(searcher, policy.source, audience))
+        return Answer(query=u.raw, intent=intent, text="\n".join(lines), results=[self._result(policy)],
+                      citations=[policy.source])
+
+    def _search_answer(self, searcher, u: Understanding, hits, audience: Audience, intent: Intent = "search") -> Answer:
+        results = [self._result(rec, score, searcher) for _, _, score, rec in hits[:5]]
+        first = hits[0][3]
+        top = results[0]
+        lines = []
+        if isinstance(first, Pledge):
+            status = STATUS_JA.get(first.status, first.status)
+            lines.append(f"公約{first.number}（{status}）：{_short(first.text, 90)}")
+            if first.progress:
+                lines.append(f"最近の取り組み：{_short(first.progress[-1], 90)}")
+        elif isinstance(first, Window):
+            lines.extend(self._window_text(first, audience))
+        elif isinstance(first, (Initiative, Policy)):
+            code = f"（取組 {first.code}）" if isinstance(first, Initiative) and audience == "staff" else ""
+            lines.append(f"「{first.title}」{code}は{'・'.join(first.departments)}が担当しています。")
+        else:
+            lines.append(f"「{top.title}」")
+            if top.summary:
+                lines.append(top.summary)
+        lines.append(self._cite(searcher, first.source, audience))
+        if len(results) > 1:
+            lines.append("関連：" + "、".join(_short(r.title, 24) for r in results[1:3]))
+        return Answer(query=u.raw, intent=intent, text="\n".join(lines), results=results,
+                      citations=list(dict.fromkeys(r.source for r in results[:3])))

@@ -1,0 +1,189 @@
+"""`madoguchi eval`: answer the gold questions and report accuracy.
+
+    madoguchi eval [--gold tests/gold/questions.yaml] [--misses 40] [--live]
+
+By default a fresh index of the current corpus is built in a temporary
+directory, so the figures describe the corpus as it is now (``--live`` uses
+the live index of ``bot.runtime.build_runtime()`` instead). Prints top-1 and
+top-3 accuracy per intent and overall, intent accuracy, the accuracy on
+pledges asked by number, and lists the misses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import re
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from handlers.assistant import Assistant
+from handlers.understand import kanji_numbers, normalize
+
+DEFAULT_GOLD = Path(__file__).resolve().parent.parent / "tests" / "gold" / "questions.yaml"
+
+
+@dataclass
+class Outcome:
+    q: str
+    intent: str  # expected
+    expect: list[str]
+    got_intent: str
+    got: list[str]  # result ids, best first
+
+    @property
+    def scored(self) -> bool:
+        return bool(self.expect)
+
+    @property
+    def top1(self) -> bool:
+        return bool(self.got) and self.got[0] in self.expect
+
+    @property
+    def top3(self) -> bool:
+        return any(g in self.expect for g in self.got[:3])
+
+    @property
+    def intent_ok(self) -> bool:
+        return self.got_intent == self.intent
+
+    @property
+    def pledge_by_number(self) -> bool:
+        """A pledge asked by its number (15, １５, 十五, 公約15 …): these must all be right."""
+        if self.intent != "pledge_status" or len(self.expect) != 1 or not self.expect[0].startswith("pledge-"):
+            return False
+        number = self.expect[0].removeprefix("pledge-")
+        return re.search(rf"(?<!\d){number}(?!\d)", kanji_numbers(normalize(self.q))) is not None
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def rows(self) -> list[tuple[str, int, int, int, int, int]]:
+        """(intent, questions, scored, top1, top3, intent_ok) per intent, then overall."""
+        groups: dict[str, list[Outcome]] = defaultdict(list)
+        for o in self.outcomes:
+            groups[o.intent].append(o)
+        rows = []
+        for name in sorted(groups):
+            rows.append(self._row(name, groups[name]))
+        rows.append(self._row("overall", self.outcomes))
+        return rows
+
+    @staticmethod
+    def _row(name: str, items: list[Outcome]) -> tuple[str, int, int, int, int, int]:
+        scored = [o for o in items if o.scored]
+        return (name, len(items), len(scored), sum(o.top1 for o in scored), sum(o.top3 for o in scored),
+                sum(o.intent_ok for o in items))
+
+    def overall(self) -> dict[str, float]:
+        scored = [o for o in self.outcomes if o.scored]
+        by_number = [o for o in self.outcomes if o.pledge_by_number]
+        return {
+            "top1": sum(o.top1 for o in scored) / len(scored) if scored else 0.0,
+            "top3": sum(o.top3 for o in scored) / len(scored) if scored else 0.0,
+            "intent": sum(o.intent_ok for o in self.outcomes) / len(self.outcomes) if self.outcomes else 0.0,
+            "pledge_by_number": sum(o.top1 for o in by_number) / len(by_number) if by_number else 0.0,
+            "pledge_by_number_count": float(len(by_number)),
+        }
+
+    def misses(self) -> list[Outcome]:
+        return [o for o in self.outcomes if (o.scored and not o.top1) or not o.intent_ok]
+
+    def format(self, max_misses: int = 40) -> str:
+        lines = [f"{'intent':<14}{'n':>5}{'scored':>8}{'top-1':>8}{'top-3':>8}{'intent':>8}"]
+        for name, n, scored, top1, top3, intent_ok in self.rows():
+            pct = (lambda k, d: f"{k / d:.2f}" if d else "  -")  # noqa: E731
+            lines.append(f"{name:<14}{n:>5}{scored:>8}{pct(top1, scored):>8}{pct(top3, scored):>8}"
+                         f"{pct(intent_ok, n):>8}")
+        figures = self.overall()
+        lines.append(f"pledges asked by number: {figures['pledge_by_number']:.2f} "
+                     f"({int(figures['pledge_by_number_count'])} questions)")
+        misses = self.misses()
+        if misses:
+            lines.append(f"\nmisses ({len(misses)}):")
+            for o in misses[:max_misses]:
+                flag = "" if o.intent_ok else f" intent {o.got_intent}≠{o.intent}"
+                got = ", ".join(o.got[:3]) or "—"
+                lines.append(f"  {o.q!r}{flag}\n      expect {', '.join(o.expect) or '—'}  got {got}")
+            if len(misses) > max_misses:
+                lines.append(f"  … {len(misses) - max_misses} more")
+        return "\n".join(lines)
+
+
+def load_gold(path: Path | str = DEFAULT_GOLD) -> list[dict]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    questions = []
+    for i, item in enumerate(data, 1):
+        if not isinstance(item, dict) or "q" not in item or "intent" not in item:
+            raise ValueError(f"{path}: entry {i} needs q and intent")
+        questions.append({"q": str(item["q"] if item["q"] is not None else ""), "intent": item["intent"],
+                          "expect": [str(e) for e in item.get("expect") or []]})
+    return questions
+
+
+def evaluate(assistant: Assistant, gold: list[dict], audience: str = "staff") -> Report:
+    report = Report()
+    for item in gold:
+        answer = assistant.ask(item["q"], audience=audience)
+        report.outcomes.append(Outcome(q=item["q"], intent=item["intent"], expect=item["expect"],
+                                       got_intent=answer.intent, got=[r.id for r in answer.results]))
+    return report
+
+
+@contextlib.contextmanager
+def fresh_searcher(corpus_dir: Path | str | None = None) -> Iterator[Callable[[], object]]:
+    """A temporary index of the current corpus: build, activate, yield ``live.current``, clean up."""
+    from corpus.loader import default_corpus_dir, load_corpus
+    from index.store import IndexStore, LiveSearcher
+
+    corpus = load_corpus(corpus_dir or default_corpus_dir())
+    with tempfile.TemporaryDirectory(prefix="madoguchi-eval-") as tmp:
+        store = IndexStore(Path(tmp))
+        store.activate(store.build(corpus))
+        live = LiveSearcher(store)
+        try:
+            yield live.current
+        finally:
+            with contextlib.suppress(Exception):
+                live.close()
+
+
+def _parse(argv) -> argparse.Namespace:
+    if isinstance(argv, argparse.Namespace):
+        return argv
+    parser = argparse.ArgumentParser(prog="madoguchi eval")
+    parser.add_argument("--gold", default=None)
+    parser.add_argument("--misses", type=int, default=40)
+    parser.add_argument("--live", action="store_true", help="use the live index (bot.runtime) instead of a fresh one")
+    parser.add_argument("--corpus", default=None)
+    return parser.parse_args(argv)
+
+
+def main(argv=None, searcher_factory: Callable[[], object] | None = None) -> int:
+    """Entry point for `madoguchi eval` (``argv``: list of strings or the CLI's Namespace)."""
+    args = _parse(argv if argv is not None else sys.argv[1:])
+    gold = load_gold(getattr(args, "gold", None) or DEFAULT_GOLD)
+    max_misses = getattr(args, "misses", 40)
+    if searcher_factory is not None:
+        report = evaluate(Assistant(searcher=searcher_factory), gold)
+    elif getattr(args, "live", False):
+        from bot.runtime import build_runtime
+
+        report = evaluate(build_runtime().assistant, gold)
+    else:
+        with fresh_searcher(getattr(args, "corpus", None)) as factory:
+            report = evaluate(Assistant(searcher=factory), gold)
+    print(report.format(max_misses))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

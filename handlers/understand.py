@@ -1,0 +1,392 @@
+"""Query understanding: what the person typed → what they want.
+
+Turns free text (any width, kanji numerals, odd dashes, polite filler, a bit of
+English) into an ``Understanding``: the intent, the identifiers it names
+(pledge number, initiative code, policy number, department) and a cleaned
+query for retrieval. Pure functions, no index access: the caller passes the
+department names it knows, so the list follows the live corpus.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import jaconv
+from kanjize import kanji2number
+
+from handlers.answer import Intent
+
+MAX_CHARS = 300  # longer input is cut: nobody asks a 10,000-character question
+PLEDGE_MAX, POLICY_MAX = 170, 48
+
+# Dash-like characters people (and IMEs) put between the parts of a code: 1ー2ー3ー7.
+_DASHES = "-‐‑‒–—―−ー－ｰ~〜～・.．"
+_CODE_SEP = r"\s*[" + re.escape(_DASHES) + r"]\s*"
+INITIATIVE_RE = re.compile(rf"(?<![\d.])(\d{{1,2}}){_CODE_SEP}(\d{{1,2}}){_CODE_SEP}(\d{{1,2}}){_CODE_SEP}(\d{{1,3}})(?![\d])")
+THREE_PART_RE = re.compile(rf"(?<![\d.])(\d{{1,2}}){_CODE_SEP}(\d{{1,2}}){_CODE_SEP}(\d{{1,2}})(?![\d])")
+CHAPTER_RE = re.compile(rf"(?<![\d.])(2){_CODE_SEP}([1-5])(?![\d])")
+
+_DASH_TABLE = str.maketrans({c: "-" for c in "‐‑‒–—―−－﹣⁃"})
+KANJI_DIGITS = "一二三四五六七八九十百"
+KANJI_RUN_RE = re.compile(f"[{KANJI_DIGITS}]+")
+
+# Words that make a nearby number a pledge number.
+PLEDGE_WORDS = ("公約", "こうやく", "マニフェスト", "まにふぇすと", "約束", "ビジョン", "項目", "pledge", "promise", "manifesto", "item")
+POLICY_WORDS = ("施策", "政策", "policy")
+_PLEDGE_WORD_RE = "|".join(map(re.escape, PLEDGE_WORDS))
+_NUMBER_MARK = r"(?:no\.?|number|#|第|番号|の|は|って|ナンバー)?"
+PLEDGE_BEFORE_RE = re.compile(rf"(?:{_PLEDGE_WORD_RE})\s*{_NUMBER_MARK}\s*(\d{{1,3}})(?!\d)", re.I)
+PLEDGE_AFTER_RE = re.compile(rf"(?<!\d)(\d{{1,3}})\s*(?:番目?|項目?め?|号)?\s*の?\s*(?:{_PLEDGE_WORD_RE})", re.I)
+# 「15番」 names a pledge, but 110番/119番 are emergency numbers and 3番窓口 is a counter.
+PLEDGE_MARKED_RE = re.compile(
+    r"(?:(?<![a-z])no\.?\s*|#|第)(\d{1,3})(?!\d)"
+    r"|(?<!\d)(?!11[09]番)(\d{1,3})\s*(?:番目?|項目め?|号)(?!\s*(?:窓口|線|地|館|出口|の家|通報))",
+    re.I,
+)
+POLICY_RE = re.compile(r"(?:施策|政策|policy)\s*(?:no\.?|#|第|番号|の|は)?\s*0*(\d{1,2})(?!\d)", re.I)
+POLICY_AFTER_RE = re.compile(r"(?<!\d)0*(\d{1,2})\s*(?:番目?)?\s*の?\s*(?:施策|政策)")
+BARE_NUMBER_RE = re.compile(r"^\s*(?:no\.?|#|第)?\s*(\d{1,3})\s*(?:番目?|項目?め?|号)?\s*$", re.I)
+
+# Status words that may follow a bare number: 「15の進捗」「15は達成？」.
+STATUS_WORDS = ("進捗", "状況", "達成", "結果", "評価", "どうなった", "どうなってる", "status", "progress")
+
+# Polite filler and question frames: removed before searching. Longest first.
+FILLER = sorted(
+    {
+        "を教えてください", "教えてください", "おしえてください", "を教えて下さい", "教えて下さい", "を教えて", "教えて",
+        "おしえて", "知りたいです", "を知りたい", "知りたい", "しりたい", "についての", "について", "に関して", "に関する",
+        "お願いします", "おねがいします", "ています", "います", "てます", "ている", "ました", "お願い", "ください", "下さい", "でしょうか", "ですか", "ますか", "ですが",
+        "ですけど", "なんですが", "なのですが", "ありますか", "はありますか", "ありませんか", "ないですか",
+        "どこですか", "どこでしょう", "はどこ", "どこ", "どちら", "なんでしょう", "なんですか", "とは", "って何", "ってなに",
+        "ってなん", "は何", "はなに", "のこと", "みたいな", "ちょっと", "すみません", "すいません", "あの", "えっと",
+        "かな", "かね", "ですよね", "です", "ます", "してる", "している", "されている", "していますか", "なっていますか",
+        "なってますか", "なってる", "どうなった", "どうなってる", "どうなっていますか", "どうなりましたか", "はどう",
+        "について知りたい", "が知りたい", "聞きたい", "ききたい", "調べて", "しらべて", "探して", "さがして",
+        "please", "tell me", "about", "what is", "what's", "the", "is", "are", "of", "a", "an", "me", "i", "can",
+    },
+    key=len,
+    reverse=True,
+)
+
+GREETINGS = (
+    "こんにちは", "こんにちわ", "こんばんは", "こんばんわ", "おはよう", "はじめまして", "よろしく", "ありがとう",
+    "どうも", "やあ", "ヘルプ", "へるぷ", "help", "使い方", "つかいかた", "何ができる", "なにができる", "何を聞ける",
+    "何が聞ける", "メニュー", "hello", "hi", "hey", "start", "/start", "/help", "thanks", "thank you", "もしもし",
+)
+
+# Intent keywords. Each list is searched in the folded text; longest first matters only for removal.
+INTENT_WORDS: dict[str, tuple[str, ...]] = {
+    "who_handles": (
+        "担当課", "担当部署", "担当部", "担当", "どこの課", "どの課", "何課", "なに課", "所管", "どこが担当",
+        "誰が", "だれが", "どこがやって", "どこの部署", "どの部署", "who handles", "responsible", "in charge",
+        "which department", "which section", "たんとう",
+    ),
+    "find_window": (
+        "相談", "そうだん", "困って", "困った", "こまって", "困り", "悩み", "悩んで", "なやみ", "なやんで", "どこに行けば",
+        "どこへ行けば", "どこにいけば", "どこに聞けば", "どこにきけば", "どこに連絡", "どこに電話", "誰に聞けば",
+        "だれに", "払えない", "はらえない", "助けて", "たすけて", "窓口", "まどぐち", "電話番号", "連絡先", "つらい",
+        "しんどい", "苦しい", "どうしたら", "どうすれば", "どうしよう", "行けない", "できない", "足りない",
+        "where can i", "where should i", "help with", "who can i talk", "consult", "consultation", "advice", "talk to", "help",
+        "行けなく", "いけなく", "苦しい", "苦し", "くるしい", "くるし", "心配", "不安", "されて", "された", "受けて",
+        "被害に", "どこで", "どこにある", "どこにあり", "場所は", "開いて", "何時まで", "電話", "の番号",
+        "殴られ", "叩かれ", "蹴られ", "怒鳴られ", "暴力", "いじめられ", "だまされ", "騙され", "where is", "where's",
+    ),
+    "ordinance": ("条例", "じょうれい", "ordinance", "bylaw"),
+    "kpi": ("指標", "目標値", "kpi", "数値目標", "成果指標", "達成目標", "目標数値", "しひょう", "indicator", "target",
+            "実績値"),
+    "pledge_status": ("公約", "こうやく", "マニフェスト", "まにふぇすと", "pledge", "manifesto", "未来ビジョン", "選挙の約束", "約束"),
+}
+# Words removed from the retrieval query because they name the question, not the topic.
+INTENT_NOISE = (
+    "担当課", "担当部署", "担当部", "担当", "どこの課", "どの課", "何課", "所管", "どこが担当", "誰が", "だれが",
+    "どこの部署", "どの部署", "どこに行けば", "どこへ行けば", "どこにいけば", "どこに聞けば", "どこにきけば",
+    "どこに連絡", "どこに電話", "誰に聞けば", "どうしたら", "どうすれば", "どうしよう", "いいですか", "いい",
+    "よいですか", "よい", "良い", "の進捗", "進捗状況", "進捗", "の状況", "状況", "目標値", "指標", "kpi", "数値目標",
+    "成果指標", "who handles", "which department", "where can i", "where should i", "go", "get", "help with",
+    "who can i talk", "talk to", "in charge", "responsible", "for", "with", "to", "do", "does", "my", "how",
+    "取組", "取り組み", "とりくみ", "where is", "office",
+)
+
+# 「借りたい」「相談したい」「預けられるところ」: someone looking for help or a place to go.
+WANT_RE = re.compile(r"(?<!知り)(?<!聞き)(?<!しり)(?<!きき)たい(?:です|んです|のですが|んだけど|けど)?(?:[。?？!！、\s]|$)|(?:ほしい|欲しい)|"
+                     r"(?:る|える|れる|める|せる|ける|げる|べる|きる)(?:ところ|所|場所)")
+# 「出生数の目標」「受診率の目標は」: a figure and its target → a plan indicator.
+KPI_RE = re.compile(r"(率|割合|数|件数|人数)[のは]?\s*(目標|実績|現状|推移)|(率|割合)\s*[はって?？]*$")
+# 「担当課」「どこの課」 ask for a department by name: they outrank a department written in the question.
+STRONG_WHO = ("担当課", "どこの課", "どの課", "何課", "なに課", "担当部署", "どこの部署", "どの部署", "which department")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+# Whoosh query syntax and other symbols that carry no meaning in a question.
+SYNTAX_RE = re.compile(r"[*?()\"'“”‘’:~^\[\]{}<>|\\/+=!！？?、。，,．.;；「」『』【】〔〕（）・…★☆◆◇■□●○◎※♪&%$@`]")
+_SYNTAX_WORDS_RE = re.compile(r"(?<![A-Za-z])(AND|OR|NOT|TO)(?![A-Za-z])")
+EMOJI_RE = re.compile(
+    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f1e6-\U0001f1ff\ufe0f\u200d\u2190-\u21ff\u2300-\u23ff\u2b00-\u2bff]"
+)
+SPACE_RE = re.compile(r"\s+")
+
+
+@dataclass
+class Understanding:
+    raw: str
+    text: str  # normalised (NFKC, no control characters, bounded length)
+    query: str  # topic words for retrieval: filler and intent words removed
+    intent: Intent
+    pledge_number: int | None = None
+    initiative_code: str | None = None
+    policy_number: int | None = None
+    department: str | None = None
+    section_code: str | None = None  # 3-part code: 目標-(n)-① or a KPI chapter item
+    chapter: str | None = None  # 2-1 … 2-5
+    english: bool = False
+    keywords: list[str] = field(default_factory=list)  # intent keywords that were seen
+
+    @property
+    def empty(self) -> bool:
+        return not self.query.strip()
+
+
+def normalize(text: str) -> str:
+    """NFKC, control characters and emoji out, dashes between digits unified, bounded length."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    text = text[: MAX_CHARS * 4]
+    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(_DASH_TABLE)  # minus signs and dashes are symbols, but people type them in codes
+    text = CONTROL_RE.sub(" ", text)
+    text = EMOJI_RE.sub(" ", text)
+    # Drop characters that are neither letters, digits, marks, punctuation nor spaces (symbols, private use…)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] in "LNMPZ" or ch in "#-~〜")
+    text = SPACE_RE.sub(" ", text).strip()
+    return text[:MAX_CHARS]
+
+
+def fold(text: str) -> str:
+    """A matching key: NFKC, lower case, hiragana → katakana (けあらー meets ケアラー)."""
+    return jaconv.hira2kata(unicodedata.normalize("NFKC", text or "").lower())
+
+
+def kanji_numbers(text: str) -> str:
+    """Kanji numerals that sit next to a pledge/policy word (or are the whole query) become digits.
+
+    「公約十五」→「公約15」, 「十五番」→「15番」, but 「一人暮らし」 and 「二千人雇用」 stay as written.
+    """
+    context_before = ("公約", "マニフェスト", "項目", "第", "施策", "政策", "no", "No", "番号", "の")
+    context_after = ("番", "項", "号", "の公約", "のマニフェスト")
+
+    def replace(match: re.Match) -> str:
+        run = match.group(0)
+        before = text[max(0, match.start() - 6) : match.start()].rstrip()
+        after = text[match.end() : match.end() + 6].lstrip()
+        whole = not text[: match.start()].strip() and not text[match.end() :].strip(" ?？は")
+        near_word = any(before.endswith(w) for w in context_before if w != "の") or (
+            before.endswith("の") and any(w in before for w in ("公約", "マニフェスト", "施策", "政策"))
+        )
+        if whole or near_word or after.startswith(context_after):
+            try:
+                return str(kanji2number(run))
+            except Exception:  # kanjize rejects odd runs such as 十十; leave them as text
+                return run
+        return run
+
+    return KANJI_RUN_RE.sub(replace, text)
+
+
+def unify_codes(text: str) -> str:
+    """1ー2ー3ー7 / 1－2－3－7 / 1 - 2 - 3 - 7 → 1-2-3-7 (only between digits)."""
+    return re.sub(r"(?<=\d)\s*[" + re.escape(_DASHES) + r"]\s*(?=\d)", "-", text)
+
+
+def is_english(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and sum(ch.isascii() for ch in letters) / len(letters) > 0.8
+
+
+def _in_range(value: str | None, high: int) -> int | None:
+    if value is None:
+        return None
+    number = int(value)
+    return number if 1 <= number <= high else None
+
+
+def find_pledge_number(text: str) -> int | None:
+    """A pledge number when the text names one: 公約15, 15番の公約, マニフェスト15, No.15, 15番, or just 15."""
+    for pattern in (PLEDGE_BEFORE_RE, PLEDGE_AFTER_RE):
+        match = pattern.search(text)
+        if match and (number := _in_range(match.group(1), PLEDGE_MAX)):
+            return number
+    if any(w in text for w in POLICY_WORDS):
+        return None
+    match = PLEDGE_MARKED_RE.search(text)
+    if match and (number := _in_range(match.group(1) or match.group(2), PLEDGE_MAX)):
+        return number
+    bare = strip_filler(text)
+    for word in STATUS_WORDS:
+        bare = bare.replace(word, " ")
+    match = BARE_NUMBER_RE.match(bare.strip(" のはを"))
+    if match:
+        return _in_range(match.group(1), PLEDGE_MAX)
+    return None
+
+
+def find_policy_number(text: str) -> int | None:
+    for pattern in (POLICY_RE, POLICY_AFTER_RE):
+        match = pattern.search(text)
+        if match and (number := _in_range(match.group(1), POLICY_MAX)):
+            return number
+    return None
+
+
+def _remove(text: str, words: Iterable[str]) -> str:
+    """Remove words: ASCII ones as whole words; long Japanese ones anywhere; short ones (≤ 2
+    characters, e.g. です, いい) only at a phrase end, so かながわ or おかね keep their letters."""
+    out = text
+    for word in sorted(words, key=len, reverse=True):
+        if word.isascii():
+            out = re.sub(rf"(?<![a-z]){re.escape(word)}(?![a-z])", " ", out, flags=re.I)
+        elif len(word) >= 3:
+            out = out.replace(word, " ")
+        else:
+            out = re.sub(rf"{re.escape(word)}(?=[\s?？!！。、,.]|$)", " ", out)
+    return SPACE_RE.sub(" ", out).strip()
+
+
+def strip_filler(text: str) -> str:
+    return _remove(text, FILLER)
+
+
+def clean_query(text: str) -> str:
+    """What retrieval should see: topic words only, no query syntax."""
+    out = SYNTAX_RE.sub(" ", text)
+    out = _SYNTAX_WORDS_RE.sub(" ", out)
+    out = strip_filler(out)
+    out = _remove(out, INTENT_NOISE)
+    # Particles left dangling at either end by the removals above.
+    out = re.sub(r"(?:^|\s)[はがをにでとのもへやか](?=\s|$)", " ", out)
+    out = re.sub(r"(?<=[^\sぁ-ゖ])[はがをにでとのもへやかねよ]$", "", out.strip())
+    return SPACE_RE.sub(" ", out).strip()
+
+
+def is_greeting(text: str) -> bool:
+    folded = text.lower()
+    rest = _remove(folded, [g.lower() for g in GREETINGS])
+    rest = SYNTAX_RE.sub(" ", rest)
+    rest = strip_filler(rest)
+    rest = re.sub(r"[はがをにでとのもへやかねよさんー\s]", "", rest)
+    return rest == "" and folded.strip() != ""
+
+
+def _has(text: str, words: Iterable[str]) -> list[str]:
+    folded = fold(text)
+    seen = []
+    for word in words:
+        key = fold(word)
+        if key.isascii():
+            if re.search(rf"(?<![a-z]){re.escape(key)}(?![a-z])", folded):
+                seen.append(word)
+        elif key in folded:
+            seen.append(word)
+    return seen
+
+
+def find_department(text: str, departments: Iterable[str]) -> str | None:
+    """The longest known department name written in the text (exact, width-insensitive)."""
+    folded = fold(text)
+    best = None
+    for name in departments:
+        if name and fold(name) in folded and (best is None or len(name) > len(best)):
+            best = name
+    return best
+
+
+def find_name(text: str, names: Iterable[str]) -> str | None:
+    """The longest of ``names`` written in the text (width/kana-insensitive); short names only as the whole text.
+
+    Romaji words are read as kana too, so "kirakira" finds きらきら."""
+    folded = fold(text)
+    romaji = [fold(jaconv.alphabet2kana(w)) for w in re.findall(r"[a-z]{4,}", text.lower())]
+    folded = " ".join([folded, *romaji])
+    bare = re.sub(r"[\s?？!！。、]|(って|は|の)?(どこ|なに|何)?$", "", folded)
+    best = None
+    for name in names:
+        key = fold(name)
+        if not key:
+            continue
+        if ((len(key) >= 3 and key in folded) or key == bare) and (best is None or len(name) > len(best)):
+            best = name
+    return best
+
+
+def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str] = ()) -> Understanding:
+    """What the text asks. ``departments`` and ``windows`` are the names (and aliases) the corpus knows."""
+    raw = text if isinstance(text, str) else ("" if text is None else str(text))
+    norm = normalize(raw)
+    norm = unify_codes(kanji_numbers(norm))
+    english = is_english(norm)
+    query = clean_query(norm)
+
+    def result(intent: Intent, **kw) -> Understanding:
+        return Understanding(raw=raw, text=norm, query=query, intent=intent, english=english, **kw)
+
+    if not norm or not re.search(r"[\w]", norm):
+        return result("help" if not norm else "unknown")
+    if is_greeting(norm):
+        return result("help")
+
+    department = find_department(norm, departments)
+    # Keywords are looked for outside a department name: こども家庭相談課 is not a request for 相談.
+    scan = _remove(norm, [department]) if department else norm
+    keywords = {intent: _has(scan, words) for intent, words in INTENT_WORDS.items()}
+    seen = [w for words in keywords.values() for w in words]
+
+    code = INITIATIVE_RE.search(norm)
+    if code:
+        initiative = "-".join(str(int(g)) for g in code.groups())
+        query = _remove(query, [code.group(0), initiative]) or query
+        return result("who_handles", initiative_code=initiative, keywords=seen)
+
+    policy = find_policy_number(norm)
+    if policy is not None:
+        intent: Intent = "who_handles" if keywords["who_handles"] else "search"
+        return result(intent, policy_number=policy, keywords=seen)
+
+    pledge = find_pledge_number(norm)
+    if pledge is not None:
+        return result("pledge_status", pledge_number=pledge, keywords=seen)
+
+    three = THREE_PART_RE.search(norm)
+    chapter = CHAPTER_RE.search(norm)
+    section_code = "-".join(str(int(g)) for g in three.groups()) if three else None
+    chapter_code = f"{chapter.group(1)}-{chapter.group(2)}" if chapter else None
+    extra = {"section_code": section_code, "chapter": chapter_code, "keywords": seen}
+
+    if keywords["ordinance"]:
+        return result("ordinance", **extra)
+    if keywords["kpi"] or KPI_RE.search(strip_filler(norm)):
+        return result("kpi", **extra)
+    if keywords["pledge_status"]:
+        return result("pledge_status", **extra)
+
+    if department:
+        rest = _remove(norm, [department])
+        rest = re.sub(r"(担当(して)?(いる|る)?|取り?組み?|事業|施策|仕事|業務|一覧|全部|すべて|全て|内容|何|なに|"
+                      r"やって(る|いる)?|してる|いること|こと|について|見たい|見せて|リスト|教えて(ください)?|ですか|"
+                      r"[のはをがもと?？!！、。]|\s)", "", strip_filler(rest))
+        strong_who = any(k in STRONG_WHO for k in keywords["who_handles"])
+        if not rest and not strong_who:
+            return result("department", department=department, **extra)
+        extra["department"] = department
+
+    if keywords["who_handles"]:
+        return result("who_handles", **extra)
+    window = find_name(norm, windows)
+    if window and fold(window) not in fold(query):
+        query = f"{query} {window}".strip()  # named in romaji: search with the name as written
+    if keywords["find_window"] or WANT_RE.search(scan) or window:
+        return result("find_window", **extra)
+    if re.search(r"どこ|where", norm, re.I):
+        return result("who_handles", **extra)
+    if not query:
+        return result("unknown", **extra)
+    return result("search", **extra)

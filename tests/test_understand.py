@@ -1,0 +1,166 @@
+"""Query understanding: number forms, codes, filler, intents (no index needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.understand import clean_query, find_pledge_number, normalize, understand
+
+DEPARTMENTS = ["障害福祉課", "福祉総務課", "こども家庭相談課", "高齢者いきいき課", "生活福祉課"]
+WINDOWS = ["かまくらこども相談窓口 きらきら", "きらきら", "地域包括支援センター", "ケアラー支援の相談窓口"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["15", "１５", "十五", "公約十五", "15番の公約", "マニフェスト15", "公約の15", "公約15の進捗は？", "公約No.15",
+     "公約 No 15", "#15", "第15項目", "こうやく15", "十五番の公約ってどうなった？", "pledge 15", "公約１５について教えてください"],
+)
+def test_pledge_number_in_every_form(text):
+    u = understand(text, DEPARTMENTS)
+    assert u.intent == "pledge_status"
+    assert u.pledge_number == 15
+
+
+@pytest.mark.parametrize("text,number", [("公約百七十", 170), ("公約百九は未達成？", 109), ("公約　七十二", 72),
+                                         ("マニフェストの109番は達成できた？", 109), ("公約1", 1)])
+def test_pledge_numbers_across_the_range(text, number):
+    assert understand(text).pledge_number == number
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["公約171", "公約0", "2000人雇用", "8050問題", "一人暮らしの高齢者", "二千人雇用センター", "子ども110番の家",
+     "3番窓口はどこ", "令和2年の実績"],
+)
+def test_numbers_that_are_not_pledges(text):
+    assert find_pledge_number(normalize(text)) is None
+    assert understand(text).pledge_number is None
+
+
+@pytest.mark.parametrize(
+    "text", ["1-2-3-7", "１－２－３－７", "1ー2ー3ー7", "1‐2‐3‐7", "1 - 2 - 3 - 7", "取組1-2-3-7の担当課", "１−２−３−７は何課？"]
+)
+def test_initiative_code_any_dash_any_width(text):
+    u = understand(text)
+    assert u.initiative_code == "1-2-3-7"
+    assert u.intent == "who_handles"
+
+
+@pytest.mark.parametrize("text,number", [("施策7", 7), ("政策07", 7), ("施策十二", 12), ("施策２の担当課", 2), ("policy 48", 48)])
+def test_policy_numbers(text, number):
+    u = understand(text)
+    assert u.policy_number == number
+    assert u.pledge_number is None
+
+
+def test_policy_number_out_of_range_is_not_a_policy():
+    assert understand("施策49").policy_number is None
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [("ひきこもりについて教えてください", "ひきこもり"), ("手話通訳の派遣はどこですか？", "手話通訳の派遣"),
+     ("ケアラー支援を知りたいです", "ケアラー支援"), ("かながわケアラー電話相談", "かながわケアラー電話相談"),
+     ("おかねがない", "おかねがない")],
+)
+def test_filler_removed_but_words_kept(text, expected):
+    assert clean_query(normalize(text)) == expected
+
+
+def test_query_syntax_is_stripped():
+    assert clean_query(normalize('手話 AND (通訳 OR "派遣") NOT* ケアラー~ ^2 [x TO y]')).split() == [
+        "手話", "通訳", "派遣", "ケアラー", "2", "x", "y"]
+
+
+@pytest.mark.parametrize(
+    "text,intent",
+    [
+        ("手話通訳の担当課は？", "who_handles"),
+        ("DV相談窓口の充実は何課の担当", "who_handles"),
+        ("来月の家賃が払えない", "find_window"),
+        ("親の介護で困っています", "find_window"),
+        ("どこに行けばいいかわからない", "find_window"),
+        ("緊急小口資金を借りたい", "find_window"),
+        ("地域包括支援センターはどこ？", "find_window"),
+        ("ケアラー支援条例の目的", "ordinance"),
+        ("自殺死亡率の指標", "kpi"),
+        ("出生数の目標値は？", "kpi"),
+        ("福祉のKPI", "kpi"),
+        ("障害福祉課", "department"),
+        ("障害福祉課の取組を教えて", "department"),
+        ("こども家庭相談課は何をしている？", "department"),
+        ("待機児童ゼロの公約どうなった？", "pledge_status"),
+        ("こんにちは", "help"),
+        ("使い方を教えて", "help"),
+        ("hello", "help"),
+        ("", "help"),
+        ("   ", "help"),
+        ("？？？", "unknown"),
+        ("プログラミング教育", "search"),
+    ],
+)
+def test_intents(text, intent):
+    assert understand(text, DEPARTMENTS, WINDOWS).intent == intent
+
+
+def test_department_name_is_not_a_request_for_a_window():
+    # こども家庭相談課 contains 相談, which alone would mean "find a window".
+    u = understand("こども家庭相談課", DEPARTMENTS)
+    assert u.intent == "department" and u.department == "こども家庭相談課"
+
+
+def test_department_names_come_from_the_caller():
+    assert understand("架空推進課", DEPARTMENTS).intent != "department"
+    assert understand("架空推進課", ["架空推進課"]).intent == "department"
+
+
+def test_asking_for_the_department_of_a_topic_is_who_handles():
+    u = understand("障害福祉課の担当課", DEPARTMENTS)
+    assert u.intent == "who_handles"
+
+
+def test_romaji_window_name():
+    assert understand("where is the kirakira office", DEPARTMENTS, WINDOWS).intent == "find_window"
+
+
+@pytest.mark.parametrize("text", ["a" * 10_000, "😀" * 500, "\x00\x07\x1b[31m公約15\u202e", "\ufeff\u200b"])
+def test_odd_input_is_bounded_and_safe(text):
+    u = understand(text)
+    assert len(u.text) <= 300
+    assert "\x00" not in u.text and "\u202e" not in u.text
+
+
+def test_synonym_plan_terms_occur_in_the_documents():
+    """Expansion may only add words the city's documents actually use (never invent vocabulary)."""
+    from pathlib import Path
+
+    from corpus.synonyms import load_synonyms
+
+    root = Path(__file__).resolve().parents[1] / "corpus"
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted((root / "sources").glob("*.txt")))
+    text += (root / "reference" / "windows.md").read_text(encoding="utf-8")
+    entries = load_synonyms()
+    assert len(entries) >= 40
+    for entry in entries:
+        assert entry.why.strip(), entry.line
+        for term in entry.plan:
+            assert term in text, f"synonyms.yaml:{entry.line}: {term} is not in the sources"
+
+
+@pytest.mark.parametrize(
+    "text,term",
+    [("来月の家賃が払えない", "住居確保給付金"), ("けあらーしえん", "ケアラー支援"), ("親の介護で困っています", "ケアラー"),
+     ("母の物忘れがひどい", "認知症"), ("子どもが学校に行けなくなった", "不登校"), ("お金がなくて生活が苦しい", "生活困窮"),
+     ("Kamakura ordinance for carers", "条例")],
+)
+def test_synonyms_expand_peoples_words_to_the_plans(text, term):
+    from corpus.synonyms import expand
+
+    assert term in expand(text)
+
+
+def test_a_plan_word_does_not_drag_in_its_neighbours():
+    from corpus.synonyms import bonus_terms
+
+    assert "ボランティアセンター" not in bonus_terms("ボランティア登録の担当")
+    assert "住居確保給付金" in bonus_terms("家賃が払えない")
