@@ -1,6 +1,6 @@
 """`madoguchi eval`: answer the gold questions and report accuracy.
 
-    madoguchi eval [--gold tests/gold/questions.yaml] [--misses 40] [--live]
+    madoguchi eval [--gold tests/gold/questions.yaml | --set heldout] [--misses 40] [--live]
 
 By default a fresh index of the current corpus is built in a temporary
 directory, so the figures describe the corpus as it is now (``--live`` uses
@@ -26,7 +26,10 @@ import yaml
 from handlers.assistant import Assistant
 from handlers.understand import kanji_numbers, normalize
 
-DEFAULT_GOLD = Path(__file__).resolve().parent.parent / "tests" / "gold" / "questions.yaml"
+GOLD_DIR = Path(__file__).resolve().parent.parent / "tests" / "gold"
+DEFAULT_GOLD = GOLD_DIR / "questions.yaml"
+# Named question sets for ``--set``: the tuning set and the held-out set written without tuning.
+GOLD_SETS = {"questions": DEFAULT_GOLD, "heldout": GOLD_DIR / "heldout.yaml"}
 
 
 @dataclass
@@ -118,6 +121,21 @@ class Report:
         return "\n".join(lines)
 
 
+def gold_path(gold: Path | str | None = None, name: str | None = None) -> Path:
+    """The questions file: ``gold`` as given (a relative path may also be relative to the repository),
+    else the named set, else the default set."""
+    if gold:
+        path = Path(gold)
+        if not path.is_absolute() and not path.exists() and (GOLD_DIR.parent.parent / path).exists():
+            return GOLD_DIR.parent.parent / path
+        return path
+    if name:
+        if name not in GOLD_SETS:
+            raise ValueError(f"unknown question set {name!r} (known: {', '.join(GOLD_SETS)})")
+        return GOLD_SETS[name]
+    return DEFAULT_GOLD
+
+
 def load_gold(path: Path | str = DEFAULT_GOLD) -> list[dict]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
     questions = []
@@ -161,6 +179,7 @@ def _parse(argv) -> argparse.Namespace:
         return argv
     parser = argparse.ArgumentParser(prog="madoguchi eval")
     parser.add_argument("--gold", default=None)
+    parser.add_argument("--set", dest="gold_set", choices=sorted(GOLD_SETS), default=None)
     parser.add_argument("--misses", type=int, default=40)
     parser.add_argument("--live", action="store_true", help="use the live index (bot.runtime) instead of a fresh one")
     parser.add_argument("--corpus", default=None)
@@ -170,7 +189,7 @@ def _parse(argv) -> argparse.Namespace:
 def main(argv=None, searcher_factory: Callable[[], object] | None = None) -> int:
     """Entry point for `madoguchi eval` (``argv``: list of strings or the CLI's Namespace)."""
     args = _parse(argv if argv is not None else sys.argv[1:])
-    gold = load_gold(getattr(args, "gold", None) or DEFAULT_GOLD)
+    gold = load_gold(gold_path(getattr(args, "gold", None), getattr(args, "gold_set", None)))
     max_misses = getattr(args, "misses", 40)
     if searcher_factory is not None:
         report = evaluate(Assistant(searcher=searcher_factory), gold)
