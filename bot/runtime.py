@@ -5,6 +5,7 @@ Channels get an ``Assistant`` from here and never see the index themselves.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from bot.settings import Settings
@@ -21,12 +22,25 @@ class Runtime:
     assistant: Assistant
 
 
-def ensure_index(store: IndexStore, settings: Settings) -> str:
-    """The first ask/serve builds the index when none is live (DESIGN.md)."""
-    version = store.live_version()
-    if version is None:
-        version = store.build(load_corpus(settings.corpus_dir))
-        store.activate(version)
+def ensure_index(store: IndexStore, settings: Settings, wait_seconds: float = 300.0) -> str:
+    """The first ask/serve builds the index when none is live (DESIGN.md).
+
+    Takes the reindex lock so that processes starting together (replicas, a CLI
+    beside the server) build once: the others wait and use what was built.
+    """
+    from bot.admin import ReindexBusy, ReindexLock
+
+    deadline = time.monotonic() + wait_seconds
+    while (version := store.live_version()) is None:
+        try:
+            with ReindexLock(store):
+                if store.live_version() is None:
+                    version = store.build(load_corpus(settings.corpus_dir))
+                    store.activate(version)
+        except ReindexBusy:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
     return version
 
 
