@@ -22,6 +22,7 @@ from two threads at once).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import unicodedata
@@ -147,14 +148,40 @@ def word_terms(morphs: list[Morph]) -> Iterator[tuple[str, int, int, int]]:
         pos += 1
 
 
+MEMO_LIMIT = 200_000  # analysed texts remembered during one build
+
+
+@contextlib.contextmanager
+def memo_analysis():
+    """Within this block (on this thread), analysing the same text twice reuses the first result.
+
+    A corpus repeats itself (department names, window facts, relistings; the bench's scaled copies
+    entirely), and the analysis, not Whoosh, is what costs per text. Per build, so nothing lingers."""
+    previous = getattr(_local, "memo", None)
+    _local.memo = {}
+    try:
+        yield
+    finally:
+        _local.memo = previous
+
+
 class _JaTokenizer(Tokenizer):
     """Shared Whoosh plumbing: one Token object reused, positions and chars filled in."""
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        memo = getattr(_local, "memo", None)
         if not tokenize:
             items: Iterator[tuple[str, int, int, int]] = iter([(value, 0, 0, len(value))])
+        elif memo is not None:
+            key = (self._memo_key(), value)
+            found = memo.get(key)
+            if found is None:
+                found = tuple(self.terms(normalize(value)))
+                if len(memo) < MEMO_LIMIT:
+                    memo[key] = found
+            items = iter(found)
         else:
             items = self.terms(normalize(value))
         for text, pos, startchar, endchar in items:
@@ -172,6 +199,9 @@ class _JaTokenizer(Tokenizer):
     def terms(self, text: str) -> Iterator[tuple[str, int, int, int]]:  # (term, position, start, end)
         raise NotImplementedError
 
+    def _memo_key(self) -> tuple:
+        return (type(self),)
+
 
 class SudachiTokenizer(_JaTokenizer):
     """Content words as normalized forms; C units with their A-unit parts at the same position."""
@@ -181,6 +211,9 @@ class SudachiTokenizer(_JaTokenizer):
 
     def __eq__(self, other):
         return other.__class__ is self.__class__ and other.split == self.split
+
+    def _memo_key(self) -> tuple:
+        return (type(self), self.split)
 
     def terms(self, text):
         return word_terms(morphemes(text, parts=self.split))

@@ -1,14 +1,23 @@
 """Corpus → one self-contained index version directory.
 
 A version directory holds the Whoosh index (``whoosh/``), the full corpus as
-JSON (``corpus.json``; the Searcher answers get/all lookups from it and the
-admin diff compares versions with it) and ``manifest.json`` (counts).
+JSON (``corpus.json``, exactly ``Corpus.model_dump_json()``; the admin diff
+compares versions with it), ``records.json`` + ``records.bin`` (each record's
+id, list and the byte span of its JSON in corpus.json, so the Searcher parses
+only the records it shows and holds no copy of the corpus) and
+``manifest.json`` (counts).
+
+Documents are added in corpus order with one writer into one segment, so a
+record's position in records.json is its Whoosh document number and each
+record kind is one contiguous run of document numbers; the build checks it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sys
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -30,11 +39,14 @@ from corpus.models import (
     RelatedPlan,
     Window,
 )
+from index.analysis import memo_analysis
 from index.schema import build_schema
 
 WHOOSH_DIR = "whoosh"
 CORPUS_FILE = "corpus.json"
 MANIFEST_FILE = "manifest.json"
+RECORDS_FILE = "records.json"
+RECORDS_DATA = "records.bin"
 
 # Record kinds that are not a contract kind are searched as passages.
 CONTRACT_KINDS = {"pledge", "initiative", "policy", "window", "ordinance", "kpi", "department", "passage"}
@@ -121,6 +133,88 @@ def corpus_digest(corpus_json: str) -> str:
     return hashlib.sha1(corpus_json.encode("utf-8")).hexdigest()
 
 
+def corpus_layout(corpus: Corpus) -> tuple[list[bytes], dict]:
+    """``corpus.model_dump_json()`` as UTF-8 chunks, and the records table: for each record (in
+    ``records()`` order) its id, its corpus list and the byte span of its JSON in the joined text.
+
+    Record lists are written one record at a time (the same bytes pydantic writes for the whole
+    corpus: a test checks it), so the spans come for free."""
+    chunks: list[bytes] = []
+    size = 0
+    lists: list[str] = []
+    ids: list[str] = []
+    which = array("B")
+    start, end = array("Q"), array("Q")
+
+    def put(chunk: bytes) -> None:
+        nonlocal size
+        chunks.append(chunk)
+        size += len(chunk)
+
+    put(b"{")
+    for n, name in enumerate(type(corpus).model_fields):
+        if n:
+            put(b",")
+        value = getattr(corpus, name)
+        if isinstance(value, list) and value and all(isinstance(item, Record) for item in value):
+            lists.append(name)
+            put(json.dumps(name).encode() + b":[")
+            for i, record in enumerate(value):
+                if i:
+                    put(b",")
+                ids.append(record.id)
+                which.append(len(lists) - 1)
+                start.append(size)
+                put(record.model_dump_json().encode("utf-8"))
+                end.append(size)
+            put(b"]")
+        else:
+            put(corpus.model_dump_json(include={name}).encode("utf-8")[1:-1])
+    put(b"}")
+    table = {"lists": lists, "ids": ids, "list": which.tolist(), "start": start.tolist(), "end": end.tolist(),
+             "documents": dict(corpus.documents)}
+    return chunks, table
+
+
+def write_records(directory: Path, table: dict) -> None:
+    """The records table: small facts in records.json, the per-record arrays in records.bin
+    (list index: bytes; JSON span start, end: uint64; end of each id in the id text: uint32; positions
+    ordered by id: uint32; then the ids as UTF-8, back to back)."""
+    ids = [i.encode("utf-8") for i in table["ids"]]
+    id_end = array("I")
+    size = 0
+    for encoded in ids:
+        size += len(encoded)
+        id_end.append(size)
+    by_id = array("I", sorted(range(len(ids)), key=ids.__getitem__))
+    with open(directory / RECORDS_DATA, "wb") as f:
+        f.write(bytes(table["list"]))
+        for values in (array("Q", table["start"]), array("Q", table["end"]), id_end, by_id):
+            values.tofile(f)
+        f.write(b"".join(ids))
+    facts = {"count": len(ids), "byteorder": sys.byteorder, "lists": table["lists"], "docnums": table.get("docnums"),
+             "documents": table.get("documents", {})}
+    (directory / RECORDS_FILE).write_text(json.dumps(facts, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def read_records(directory: Path) -> dict:
+    """What ``write_records`` wrote: the facts, plus arrays list (bytes), start, end, id_end, by_id and ids (bytes)."""
+    facts = json.loads((directory / RECORDS_FILE).read_text(encoding="utf-8"))
+    n = facts["count"]
+    data = (directory / RECORDS_DATA).read_bytes()
+    facts["list"] = data[:n]
+    at = n
+    for name, code in (("start", "Q"), ("end", "Q"), ("id_end", "I"), ("by_id", "I")):
+        values = array(code)
+        values.frombytes(data[at : at + n * values.itemsize])
+        if facts["byteorder"] != sys.byteorder:
+            values.byteswap()
+        facts[name] = values
+        at += n * values.itemsize
+    facts["ids"] = data[at:]
+    return facts
+
+
 def _pad_empty_postings(whoosh_dir: Path) -> None:
     """Work around whoosh-ng 5.4: when every posting list is short enough to be inlined in the
     term file (a small corpus), the postings file is written empty, and the reader's segment
@@ -131,6 +225,16 @@ def _pad_empty_postings(whoosh_dir: Path) -> None:
             path.write_bytes(b"\0")
 
 
+def docnums_follow(ix, ids: list[str], samples: int = 64) -> bool:
+    """Whether document number i holds record ids[i] (one segment, documents in corpus order)."""
+    with ix.reader() as reader:
+        if not reader.is_atomic() or reader.doc_count_all() != len(ids) or reader.has_deletions():
+            return False
+        step = max(1, len(ids) // samples)
+        picks = sorted({*range(0, len(ids), step), len(ids) - 1} if ids else set())
+        return all(reader.stored_fields(i).get("id") == ids[i] for i in picks)
+
+
 def build_index(corpus: Corpus, directory: Path) -> dict:
     """Write a complete version into ``directory`` (created); return counts by record kind."""
     directory = Path(directory)
@@ -138,25 +242,33 @@ def build_index(corpus: Corpus, directory: Path) -> dict:
     ix = whoosh_index.create_in(str(directory / WHOOSH_DIR), build_schema())
     counts: Counter[str] = Counter()
     seen: set[str] = set()
+    chunks, table = corpus_layout(corpus)
+    # One writer, no sub-processes, one segment: document numbers follow corpus order (see above).
     # compound=False: separate segment files make reader opens nearly free and keep RSS low.
     writer = ix.writer(limitmb=256, compound=False)
     try:
-        for doc in documents(corpus):
-            if doc["id"] in seen:
-                raise ValueError(f"duplicate record id {doc['id']}")
-            seen.add(doc["id"])
-            writer.add_document(**doc)
-            counts[doc["record_kind"]] += 1
+        with memo_analysis():
+            for doc in documents(corpus):
+                if doc["id"] in seen:
+                    raise ValueError(f"duplicate record id {doc['id']}")
+                seen.add(doc["id"])
+                writer.add_document(**doc)
+                counts[doc["record_kind"]] += 1
     except BaseException:
         writer.cancel()
         raise
     writer.commit(optimize=True)
-    ix.close()
     _pad_empty_postings(directory / WHOOSH_DIR)
+    table["docnums"] = docnums_follow(ix, table["ids"])
+    ix.close()
 
-    corpus_json = corpus.model_dump_json()
-    (directory / CORPUS_FILE).write_text(corpus_json, encoding="utf-8")
+    digest = hashlib.sha1()
+    with open(directory / CORPUS_FILE, "wb") as f:
+        for chunk in chunks:
+            f.write(chunk)
+            digest.update(chunk)
+    write_records(directory, table)
     result = dict(sorted(counts.items()))
-    manifest = {"counts": result, "documents": sum(result.values()), "corpus_sha1": corpus_digest(corpus_json)}
+    manifest = {"counts": result, "documents": sum(result.values()), "corpus_sha1": digest.hexdigest()}
     (directory / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return result

@@ -9,29 +9,55 @@ user text is safe. Japanese questions have no spaces and carry many words that
 do not matter, so tokens are OR-ed (a document scores by how many and how rare
 the words it shares are), and words present in a large share of the documents
 are left out when rarer ones remain.
+
+How a query runs: a version never changes, so each term's postings are scored
+once with Whoosh's own BM25F scorer and kept (document numbers and score codes,
+in an LRU bounded by postings); a query adds up the boosted scores of its terms,
+visiting only the document-number runs of the kinds asked for, and keeps the
+best ``limit`` (ties by document number) — the same scores and order as
+Whoosh's ``Or`` of ``Term`` queries with a kind filter (a test compares them),
+without re-reading and re-scoring the postings in Python on every question and
+without scoring documents of other kinds. Very large queries (far beyond the
+city's corpus) stop adding new documents once the terms left cannot change the
+top (MaxScore). Records are parsed from corpus.json on demand (byte spans from
+records.bin, an LRU of models), so the corpus is never held whole in memory.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
+import os
 import re
 import threading
 import typing
 from array import array
-from collections.abc import Collection
+from bisect import bisect_left
+from collections import OrderedDict
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import jaconv
 from whoosh import index as whoosh_index
-from whoosh.idsets import BitSet
-from whoosh.query import Or, Term
-from whoosh.scoring import BM25F, BM25FScorer
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.scoring import BM25F, BM25FScorer, WeightLengthScorer
 from whoosh.util.numeric import byte_to_length
 
 from corpus.models import Corpus, Initiative, Record
 from index.analysis import morphemes, ngram_analyzer, normalize, word_terms
-from index.build import CORPUS_FILE, MANIFEST_FILE, WHOOSH_DIR
+from index.build import (
+    CONTRACT_KINDS,
+    CORPUS_FILE,
+    MANIFEST_FILE,
+    RECORDS_DATA,
+    RECORDS_FILE,
+    WHOOSH_DIR,
+    corpus_layout,
+    docnums_follow,
+    read_records,
+)
 from index.schema import FIELD_BOOSTS, WORD_FIELDS
 
 MAX_QUERY_CHARS = 400  # a chat question; longer input is cut, not refused
@@ -45,6 +71,12 @@ KANA_RUN = re.compile(r"[\u3041-\u309f\u30a1-\u30ffー]{3,}")
 KATAKANA_RUN = re.compile(r"[\u30a1-\u30ffー]{2,}")
 NOT_KANA = re.compile(r"[^\u3041-\u309f\u30a1-\u30ffー\s\W\d]")  # kanji or latin letters
 DF_CACHE = 200_000
+POSTINGS_CACHE = 8_000_000  # scored postings kept per version (6 bytes each: about 50 MB at most)
+# A query visiting more postings than this adds its terms rarest-contribution-first and stops adding new
+# documents once the terms left cannot lift one into the top ``limit`` (MaxScore). The city's own corpus
+# never gets there (a question visits a few thousand postings), so its results stay exactly Whoosh's.
+PRUNE_MIN = 50_000
+MODEL_CACHE = 3000  # parsed records kept per version (the city's whole corpus: about 2,200)
 KANA_CHAR = re.compile(r"[\u3041-\u309f\u30a1-\u30ffー]")
 
 _NGRAMS = ngram_analyzer()
@@ -56,6 +88,9 @@ class Hit:
     kind: str  # contract kind (pledge … passage); record.kind is the record's own kind
     score: float
     record: Record
+
+
+Part = tuple[str, str, float]  # (field, term, boost): one OR-ed term of a query
 
 
 @dataclass
@@ -166,6 +201,146 @@ def _field_lengths(ix) -> dict[str, array]:
     return lengths
 
 
+def _read_postings(matcher) -> tuple[array, array, list[float]]:
+    """A term's document numbers and scores, as ``matcher.id()`` / ``matcher.score()`` give them.
+
+    Scores are kept as small codes into a table of the term's distinct scores (a term has few: its score
+    depends only on a posting's weight and field length), five bytes a posting instead of twelve. For
+    Whoosh's own posting blocks with a weight-and-length scorer (BM25F) a block is read at once and
+    each distinct (weight, length) pair is scored once, with the very call Whoosh makes per posting
+    (``scorer._score(weight, dfl(docnum))``); anything else goes posting by posting."""
+    docs, codes = array("I"), array("H")
+    table: list[float] = []
+    code_of: dict = {}
+    scorer = getattr(matcher, "scorer", None)
+    if type(matcher) is W3LeafMatcher and isinstance(scorer, WeightLengthScorer) and \
+            type(scorer).score is WeightLengthScorer.score:
+        dfl, score = scorer.dfl, scorer._score
+        while matcher.is_active():
+            if matcher._ids is None:
+                matcher._read_ids()
+            if matcher._weights is None:
+                matcher._read_weights()
+            at = matcher._i
+            for d, w in zip(matcher._ids[at:], matcher._weights[at:], strict=True):
+                length = dfl(d)
+                code = code_of.get((w, length))
+                if code is None:
+                    code = code_of[w, length] = len(table)
+                    table.append(score(w, length))
+                docs.append(d)
+                codes.append(code)
+            matcher._next_block()
+    else:
+        while matcher.is_active():
+            value = matcher.score()
+            code = code_of.get(value)
+            if code is None:
+                code = code_of[value] = len(table)
+                table.append(value)
+            docs.append(matcher.id())
+            codes.append(code)
+            matcher.next()
+    if len(table) > 0xFFFF:  # more distinct scores than two-byte codes hold: never seen, but stay right
+        raise OverflowError("too many distinct scores for one term")
+    return docs, codes, table
+
+
+class _Records:
+    """The records of one version: ids, kinds and the byte span of each record's JSON in corpus.json.
+
+    Only compact arrays are held (ids as one UTF-8 text, positions sorted by id for lookups); a record is
+    parsed when asked for. A version written before records.bin existed is laid out again from its
+    corpus.json (slower to open, same answers).
+    """
+
+    def __init__(self, path: Path):
+        self._fd: int | None = None
+        self._blobs: list[bytes] | None = None
+        if (path / RECORDS_FILE).is_file() and (path / RECORDS_DATA).is_file():
+            table = read_records(path)
+            # Records are read with pread (positioned, so threads share the descriptor): nothing of the
+            # file stays mapped into the process, and reading one record costs microseconds.
+            self._fd = os.open(path / CORPUS_FILE, os.O_RDONLY)
+            self._start, self._end = table["start"], table["end"]
+            self.docnums: bool | None = table.get("docnums")
+        else:
+            corpus = Corpus.model_validate_json((path / CORPUS_FILE).read_bytes())
+            _, layout = corpus_layout(corpus)
+            self._blobs = [r.model_dump_json().encode("utf-8") for r in _corpus_records(corpus, layout["lists"])]
+            encoded = [i.encode("utf-8") for i in layout["ids"]]
+            ends, size = array("I"), 0
+            for item in encoded:
+                size += len(item)
+                ends.append(size)
+            table = {**layout, "list": bytes(layout["list"]), "id_end": ends, "ids": b"".join(encoded),
+                     "by_id": array("I", sorted(range(len(encoded)), key=encoded.__getitem__))}
+            self.docnums = None  # unknown: checked against the index by the Searcher
+        self.lists: list[str] = table["lists"]
+        self.list_of: bytes = table["list"]
+        self.count = len(self.list_of)
+        self._ids: bytes = table["ids"]
+        self._id_end: array = table["id_end"]
+        self._by_id: array = table["by_id"]
+        self.documents: dict[str, str] = table.get("documents", {})
+        models = [RECORD_LISTS.get(name) for name in self.lists]
+        self.models = models
+        own = [m.model_fields["kind"].default if m is not None else None for m in models]
+        self.own_kind = own  # per list: the record's own kind
+        self.contract_kind = [k if k in CONTRACT_KINDS else "passage" for k in own]
+        # Each list is one contiguous run of positions (the layout writes list after list).
+        self.runs: list[tuple[int, int]] = []
+        for n in range(len(self.lists)):
+            first = self.list_of.find(bytes([n]))
+            last = self.list_of.rfind(bytes([n]))
+            self.runs.append((first, last + 1) if first >= 0 else (0, 0))
+
+    def _id_bytes(self, i: int) -> bytes:
+        return self._ids[self._id_end[i - 1] if i else 0 : self._id_end[i]]
+
+    def id(self, i: int) -> str:
+        return self._id_bytes(i).decode("utf-8")
+
+    def position(self, record_id: str) -> int | None:
+        """Where a record is (bisection over the ids in byte order), or None."""
+        key = record_id.encode("utf-8", "surrogatepass")
+        at = bisect_left(self._by_id, key, key=self._id_bytes)
+        if at < self.count and self._id_bytes(self._by_id[at]) == key:
+            return self._by_id[at]
+        return None
+
+    def raw(self, i: int) -> bytes:
+        if self._blobs is not None:
+            return self._blobs[i]
+        start = self._start[i]
+        return os.pread(self._fd, self._end[i] - start, start)
+
+    def parse(self, i: int) -> Record | None:
+        model = self.models[self.list_of[i]]
+        return model.model_validate_json(self.raw(i)) if model is not None else None
+
+    def lists_of_kind(self, kinds: Collection[str]) -> list[int]:
+        """Lists whose records are of one of ``kinds`` (a record's own kind or its contract kind)."""
+        return [n for n in range(len(self.lists)) if self.own_kind[n] in kinds or self.contract_kind[n] in kinds]
+
+    def close(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+
+    def __del__(self):
+        self.close()
+
+
+def _or_missing(position: int | None) -> int:
+    return -1 if position is None else position
+
+
+def _corpus_records(corpus: Corpus, lists: list[str]) -> Iterator[Record]:
+    for name in lists:
+        yield from getattr(corpus, name)
+
+
 class Searcher:
     """One index version, kept open. Safe to share between threads."""
 
@@ -183,15 +358,28 @@ class Searcher:
         self._opened: list = []
         self._lock = threading.Lock()
         self._closed = False
-        self._raw: dict | None = None
         self._dfs: dict[tuple[str, str], int] = {}
-        self._kind_cache: dict[frozenset[str], BitSet] = {}  # read-only once built
-        self._where: dict[str, tuple[str, int]] = {}
-        self._models: dict[str, Record] = {}
+        self._postings: OrderedDict[tuple[str, str], tuple[array, array, list[float], float]] = OrderedDict()
+        self._postings_size = 0
+        self._postings_lock = threading.Lock()
+        self._spans: dict[frozenset[str], list[tuple[int, int]] | bytearray] = {}  # read-only once built
+        self._departments: dict[str, list[int]] | None = None
         self._corpus: Corpus | None = None
         manifest = json.loads((self.path / MANIFEST_FILE).read_text(encoding="utf-8"))
         self._counts: dict[str, int] = manifest["counts"]
         self._doc_count = manifest["documents"]
+        self._records = _Records(self.path)
+        # Document number → record position: the identity when the build says so (or, for an older
+        # version, when the index agrees); otherwise read once from the stored ids.
+        self._docmap: array | None = None
+        records = self._records
+        if not (records.docnums or (records.docnums is None and docnums_follow(
+                self._ix, [records.id(i) for i in range(records.count)], records.count))):
+            with self._ix.reader() as reader:
+                self._docmap = array("q", (_or_missing(records.position(fields.get("id", "")) if fields else None)
+                                           for fields in (reader.stored_fields(d)
+                                                          for d in range(reader.doc_count_all()))))
+        self._model = lru_cache(maxsize=MODEL_CACHE)(self._records.parse)
 
     # -- whoosh plumbing --------------------------------------------------
 
@@ -213,6 +401,8 @@ class Searcher:
         for searcher in opened:
             searcher.close()
         self._ix.close()
+        self._model.cache_clear()
+        # The corpus file stays open until the searcher is collected: a request still holding it may read.
 
     def __enter__(self):
         return self
@@ -233,7 +423,7 @@ class Searcher:
             df = self._dfs[key] = reader.doc_frequency(field, term)
         return df
 
-    def _query(self, terms: QueryTerms, fields: Collection[str] | None, reader, fallback: bool) -> Or | None:
+    def _query(self, terms: QueryTerms, fields: Collection[str] | None, reader, fallback: bool) -> list[Part]:
         wanted = set(fields) if fields else set(FIELD_BOOSTS)
         word_fields = [f for f in WORD_FIELDS if f in wanted]
         df = {(f, w): self._df(reader, f, w) for w in terms.words for f in WORD_FIELDS}
@@ -242,14 +432,14 @@ class Searcher:
             rare = [w for w in words if max(df[f, w] for f in WORD_FIELDS) / self._doc_count <= COMMON_SHARE]
             if rare:
                 words = rare
-        # Only terms the field holds: a term that matches nothing still costs a matcher.
-        parts = [Term(f, w, boost=FIELD_BOOSTS[f] * (PART_WEIGHT if w in terms.parts else 1.0))
+        # Only terms the field holds: a term that matches nothing still costs a lookup.
+        parts = [(f, w, FIELD_BOOSTS[f] * (PART_WEIGHT if w in terms.parts else 1.0))
                  for w in words for f in word_fields if df[f, w]]
 
-        def grams(field: str, items) -> list[Term]:
+        def grams(field: str, items) -> list[Part]:
             if field not in wanted:
                 return []
-            return [Term(field, g, boost=FIELD_BOOSTS[field]) for g in items if self._df(reader, field, g)]
+            return [(field, g, FIELD_BOOSTS[field]) for g in items if self._df(reader, field, g)]
 
         # A word the index does not know is a typo or a word cut differently: match it by bi-grams.
         unknown = [s for w, s in zip(terms.words, terms.surfaces, strict=True)
@@ -262,96 +452,237 @@ class Searcher:
             parts += grams("ngram_body", dict.fromkeys(g for s in unknown for g in _bigrams(s)))
         parts += grams("reading", terms.readings)
         parts += grams("ngram", terms.ngrams)
-        parts += [Term("code", c, boost=CODE_BOOST) for c in terms.codes]
-        return Or(parts) if parts else None
+        parts += [("code", c, CODE_BOOST) for c in terms.codes]
+        return parts
 
-    def _kind_docs(self, searcher, kinds: Collection[str]) -> BitSet:
-        # The version is immutable: the documents of a kind set are computed once, not per query.
+    def _scored(self, field: str, term: str) -> tuple[array, array, list[float], float]:
+        """Document numbers (ascending), score codes, the table of scores and the best score of one term,
+        scored once per version (an LRU bounded by the number of postings)."""
+        key = (field, term)
+        with self._postings_lock:
+            found = self._postings.get(key)
+            if found is not None:
+                self._postings.move_to_end(key)
+                return found
+        searcher = self._whoosh()
+        docs, codes, table = array("I"), array("H"), []
+        try:
+            btext = searcher.schema[field].to_bytes(term)
+        except (KeyError, ValueError):
+            btext = None
+        if btext is not None and (field, btext) in searcher.reader():
+            # The very scorer Whoosh's Term query uses, so the scores are Whoosh's to the last bit.
+            docs, codes, table = _read_postings(searcher.postings(field, btext, weighting=self._weighting))
+        found = (docs, codes, table, max(table, default=0.0))
+        with self._postings_lock:
+            if key not in self._postings:
+                self._postings[key] = found
+                self._postings_size += len(docs) + len(table) + 1
+                while self._postings_size > POSTINGS_CACHE and len(self._postings) > 1:
+                    _, (old, _, old_table, _) = self._postings.popitem(last=False)
+                    self._postings_size -= len(old) + len(old_table) + 1
+        return found
+
+    def _kind_spans(self, kinds: Collection[str]) -> list[tuple[int, int]] | bytearray:
+        """Where documents of ``kinds`` are: runs of document numbers, or a per-document mask when
+        document numbers do not follow the corpus. Computed once per kind set (the version is immutable)."""
         key = frozenset(kinds)
-        docs = self._kind_cache.get(key)
-        if docs is None:
-            query = Or([Term(f, k) for k in key for f in ("kind", "record_kind")])
-            docs = self._kind_cache[key] = BitSet(query.docs(searcher), size=searcher.doc_count_all())
-        return docs
+        spans = self._spans.get(key)
+        if spans is None:
+            lists = self._records.lists_of_kind(key)
+            if self._docmap is None:
+                spans = [self._records.runs[n] for n in lists]
+            else:
+                wanted = set(lists)
+                list_of = self._records.list_of
+                spans = bytearray(1 if i >= 0 and list_of[i] in wanted else 0 for i in self._docmap)
+            self._spans[key] = spans
+        return spans
+
+    def _accumulate(self, parts: list[Part], spans, limit: int) -> dict[int, float]:
+        """Summed boosted scores per document (terms added in query order, as Whoosh's Or adds them)."""
+        terms = []  # (docs, codes, boosted score table, index ranges inside the kinds asked for, bound)
+        for field, term, boost in parts:
+            docs, codes, table, top = self._scored(field, term)
+            if not docs:
+                continue
+            if spans is None:
+                pieces = [(0, len(docs))]
+            elif isinstance(spans, bytearray):
+                pieces = None
+            else:
+                pieces = [(a, b) for lo, hi in spans if (a := bisect_left(docs, lo)) < (b := bisect_left(docs, hi))]
+            # score * boost per posting, as Whoosh's boosted Term matcher gives it (and the score itself at 1.0)
+            values = [v * boost for v in table] if boost != 1.0 else table
+            terms.append((docs, codes, values, pieces, top * boost))
+        if all(t[3] is not None for t in terms) and \
+                sum(b - a for t in terms for a, b in t[3]) > PRUNE_MIN and len(terms) > 1:
+            return self._accumulate_pruned(terms, limit)
+        total: dict[int, float] = {}
+        get = total.get
+        for docs, codes, values, pieces, _ in terms:
+            if pieces is None:  # document numbers do not follow the corpus: a mask says which are wanted
+                for d, c in zip(docs, codes, strict=True):
+                    if spans[d]:
+                        total[d] = get(d, 0.0) + values[c]
+                continue
+            for a, b in pieces:
+                for d, c in zip(docs[a:b], codes[a:b], strict=True):
+                    total[d] = get(d, 0.0) + values[c]
+        return total
+
+    @staticmethod
+    def _accumulate_pruned(terms, limit: int) -> dict[int, float]:
+        """MaxScore: terms by their best possible contribution, highest first. Once the terms left
+        could add at most less than the ``limit``-th best score so far, a document not yet seen cannot
+        reach the top, so those terms only add to the documents already counted (looked up by bisection
+        when they are few). The top ``limit`` is the exhaustive one (sums differ only in rounding)."""
+        order = sorted(range(len(terms)), key=lambda n: -terms[n][4])
+        rest = [0.0] * (len(order) + 1)
+        for step in range(len(order) - 1, -1, -1):
+            rest[step] = rest[step + 1] + terms[order[step]][4]
+        total: dict[int, float] = {}
+        get = total.get
+        # The limit-th best score so far: ``floor`` is a value it has reached, ``ceiling`` one it cannot
+        # have passed yet (each term lifts any document by at most its bound), so it is recomputed only
+        # when that could allow stopping.
+        floor, ceiling = 0.0, float("inf")
+        for step, n in enumerate(order):
+            left = rest[step] * (1 + 1e-9)  # margin for rounding
+            if step and len(total) >= limit and left < ceiling:
+                if left >= floor:
+                    floor = ceiling = heapq.nlargest(limit, total.values())[-1]
+                if left < floor:
+                    for m in order[step:]:
+                        docs, codes, values, pieces, _ = terms[m]
+                        if len(total) * 16 < sum(b - a for a, b in pieces):
+                            for d in list(total):
+                                for a, b in pieces:
+                                    k = bisect_left(docs, d, a, b)
+                                    if k < b and docs[k] == d:
+                                        total[d] += values[codes[k]]
+                                        break
+                        else:
+                            for a, b in pieces:
+                                for d, c in zip(docs[a:b], codes[a:b], strict=True):
+                                    if d in total:
+                                        total[d] += values[c]
+                    return total
+            docs, codes, values, pieces, bound = terms[n]
+            for a, b in pieces:
+                for d, c in zip(docs[a:b], codes[a:b], strict=True):
+                    total[d] = get(d, 0.0) + values[c]
+            ceiling += bound
+        return total
 
     def search(self, text: str, *, kinds: Collection[str] | None = None, limit: int = 10,
                fields: Collection[str] | None = None) -> list[Hit]:
         if not isinstance(text, str) or not text.strip() or limit <= 0:
             return []
-        searcher = self._whoosh()
+        reader = self._whoosh().reader()
         terms = query_terms(text)
-        kind_filter = self._kind_docs(searcher, kinds) if kinds else None
-        results = None
+        spans = self._kind_spans(kinds) if kinds else None
+        total: dict[int, float] = {}
         # First the words (and title n-grams / readings); the body n-grams only when that finds too little.
         for fallback in (False, True):
-            query = self._query(terms, fields, searcher.reader(), fallback)
-            if query is None:
+            parts = self._query(terms, fields, reader, fallback)
+            if not parts:
                 return []
-            results = searcher.search(query, limit=limit, filter=kind_filter)
-            if results.scored_length() >= limit or (fields and "ngram_body" not in fields):
+            total = self._accumulate(parts, spans, limit)
+            if len(total) >= limit or (fields and "ngram_body" not in fields):
                 break
             if not terms.ngrams and not terms.readings:
                 break
+        # Best first; equal scores by document number, as Whoosh's top-N collector orders them.
+        # Only the documents at or above the limit-th score become tuples.
+        floor = heapq.nlargest(limit, total.values())[-1] if len(total) > limit else 0.0
+        best = heapq.nlargest(limit, ((score, -doc) for doc, score in total.items() if score >= floor and score > 0))
         hits = []
-        for hit in results:
-            stored = hit.fields()
-            record = self.get(stored["id"])
+        records = self._records
+        for score, negative in best:
+            i = -negative if self._docmap is None else self._docmap[-negative]
+            if i < 0:
+                continue
+            record = self._model(i)
             if record is not None:
-                hits.append(Hit(stored["id"], stored["kind"], float(hit.score), record))
+                hits.append(Hit(records.id(i), records.contract_kind[records.list_of[i]], float(score), record))
         return hits
 
     # -- records -------------------------------------------------------------
 
-    def _load(self) -> dict:
-        if self._raw is None:
-            with self._lock:
-                if self._raw is None:
-                    raw = json.loads((self.path / CORPUS_FILE).read_text(encoding="utf-8"))
-                    where = {}
-                    for name in RECORD_LISTS:
-                        for i, item in enumerate(raw.get(name) or []):
-                            where[item["id"]] = (name, i)
-                    self._where = where
-                    self._raw = raw
-        return self._raw
-
     def warm(self) -> None:
-        """Load the corpus and open this thread's searcher, so the first request pays nothing."""
-        self._load()
+        """Open this thread's searcher and read the common terms, so the first request pays little."""
         self.search("鎌倉", limit=1)
 
     def get(self, record_id: str) -> Record | None:
-        model = self._models.get(record_id)
-        if model is None:
-            raw = self._load()
-            place = self._where.get(record_id)
-            if place is None:
-                return None
-            name, i = place
-            model = RECORD_LISTS[name].model_validate(raw[name][i])
-            self._models[record_id] = model  # a race only builds the same model twice
-        return model
+        i = self._records.position(record_id) if isinstance(record_id, str) else None
+        return None if i is None else self._model(i)
+
+    def ids(self, kind: str) -> list[str]:
+        """Ids of the records of one kind (the record's own kind), in corpus order, without parsing them."""
+        records = self._records
+        out: list[str] = []
+        for n in range(len(records.lists)):
+            if records.own_kind[n] == kind:
+                out.extend(records.id(i) for i in range(*records.runs[n]))
+        return out
+
+    def iter(self, kind: str | None = None, ids: Collection[str] | None = None) -> Iterator[Record]:
+        """Records of one kind (or the given ids), in corpus order, parsed one at a time and not kept:
+        for a pass over many records (per-version summaries) without filling memory or the record cache."""
+        records = self._records
+        if ids is not None:
+            for record_id in ids:
+                i = records.position(record_id)
+                if i is not None and (record := records.parse(i)) is not None:
+                    yield record
+            return
+        for n in range(len(records.lists)):
+            if kind is None or records.own_kind[n] == kind:
+                for i in range(*records.runs[n]):
+                    record = records.parse(i)
+                    if record is not None:
+                        yield record
 
     def all(self, kind: str) -> list[Record]:
         """Every record of one kind (the record's own kind: pledge, window, chapter, fact …), in corpus order."""
-        raw = self._load()
-        for name, model in RECORD_LISTS.items():
-            if model.model_fields["kind"].default == kind:
-                return [self.get(item["id"]) for item in raw.get(name) or []]
-        return []
+        return [self.get(record_id) for record_id in self.ids(kind)]
+
+    def documents(self) -> dict[str, str]:
+        """Source file name → document type (as ``Corpus.documents``), without loading the corpus."""
+        return dict(self._records.documents)
 
     def by_department(self, name: str) -> list[Initiative]:
         """Initiatives whose 担当課 is ``name`` as written, or ``name`` with a note such as （市社協）."""
+        return [self._model(i) for i in self._department_positions(name)]
+
+    def department_ids(self, name: str) -> list[str]:
+        """Ids of ``by_department(name)``, without parsing the records."""
+        return [self._records.id(i) for i in self._department_positions(name)]
+
+    def _department_positions(self, name: str) -> list[int]:
         name = name.strip()
+        if self._departments is None:
+            # Read once per version from the records' JSON (no models): 担当課 as written → positions.
+            departments: dict[str, list[int]] = {}
+            records = self._records
+            for n in range(len(records.lists)):
+                if records.own_kind[n] == "initiative":
+                    for i in range(*records.runs[n]):
+                        for department in dict.fromkeys(json.loads(records.raw(i)).get("departments") or []):
+                            departments.setdefault(department, []).append(i)
+            self._departments = departments
 
         def matches(department: str) -> bool:
             return department == name or department.startswith(name + "（") or department.startswith(name + "(")
 
-        return [i for i in self.all("initiative") if any(matches(d) for d in i.departments)]
+        return sorted({i for department, places in self._departments.items() if matches(department)
+                       for i in places})
 
     def corpus(self) -> Corpus:
+        """The whole corpus as models (admin and tests; answering never needs it)."""
         if self._corpus is None:
-            self._corpus = Corpus.model_validate(self._load())
+            self._corpus = Corpus.model_validate_json((self.path / CORPUS_FILE).read_bytes())
         return self._corpus
 
     def counts(self) -> dict[str, int]:

@@ -26,6 +26,19 @@ from corpus.models import Corpus
 from index.build import MANIFEST_FILE, build_index, corpus_digest
 from index.search import Searcher
 
+STAMP = "%Y%m%dT%H%M%S%f"
+
+
+def _stamp_of(version: str) -> datetime | None:
+    """The build time in a version id (to the microsecond, or to the second for older ids)."""
+    head = version.split("-", 1)[0]
+    for pattern in (STAMP, "%Y%m%dT%H%M%S"):
+        try:
+            return datetime.strptime(head, pattern)
+        except ValueError:
+            continue
+    return None
+
 
 class NoLiveIndex(LookupError):
     """No version has been activated yet (build and activate one first)."""
@@ -50,13 +63,17 @@ class IndexStore:
         self._lock = threading.Lock()
 
     def _new_id(self, digest: str) -> str:
-        # Sortable by build time; the hash says which corpus it holds.
-        moment = datetime.now(UTC)
-        while True:
-            version = f"{moment:%Y%m%dT%H%M%S}-{digest[:8]}"
-            if not (self.versions_dir / version).exists():
-                return version
-            moment += timedelta(seconds=1)
+        """``<UTC time to the microsecond>-<corpus hash>``: ids sort in build order, strictly.
+
+        The time part is at least one microsecond after the newest existing id's (two builds in the
+        same instant, or a clock set back), so the hash never decides the order. Ids of older
+        builds (time to the second) sort before any newer id of the same second."""
+        stamp = datetime.now(UTC).replace(tzinfo=None)
+        existing = [p.name for p in self.versions_dir.iterdir()] if self.versions_dir.is_dir() else []
+        newest = max((t for v in existing if (t := _stamp_of(v)) is not None), default=None)
+        if newest is not None and stamp <= newest:
+            stamp = newest + timedelta(microseconds=1)
+        return f"{stamp:{STAMP}}-{digest[:8]}"
 
     def build(self, corpus: Corpus) -> str:
         """Build a new (not yet live) version; return its id."""

@@ -167,3 +167,26 @@ def test_real_corpus_if_available(tmp_path: Path):
         assert hits
         if corpus.pledges:
             assert s.get(corpus.pledges[0].id) == corpus.pledges[0]
+
+
+@pytest.mark.parametrize("kinds", [None, {"initiative"}, {"passage"}, {"window", "department"}, {"fact"}])
+@pytest.mark.parametrize("text", ["福祉", "ケアラー支援", "鎌倉市の公園", "障害福祉課の相談", "子ども 支援", "けあらー"])
+def test_scores_and_order_are_whooshs_own(searcher, text, kinds):
+    """search() adds up cached term scores itself; it must rank exactly as Whoosh's Or of boosted Terms
+    with a kind filter does (same scores to the last bit, ties by document number)."""
+    from whoosh.query import Or, Term
+
+    from index.search import query_terms
+
+    whoosh_searcher = searcher._whoosh()
+    terms = query_terms(text)
+    kind_filter = Or([Term(f, k) for k in kinds for f in ("kind", "record_kind")]) if kinds else None
+    limit = 3
+    for fallback in (False, True):  # the words first, the body n-grams when that finds too little
+        parts = searcher._query(terms, None, whoosh_searcher.reader(), fallback)
+        query = Or([Term(field, term, boost=boost) for field, term, boost in parts])
+        expected = whoosh_searcher.search(query, limit=limit, filter=kind_filter)
+        if expected.scored_length() >= limit or not (terms.ngrams or terms.readings):
+            break
+    assert [(h.id, h.score) for h in searcher.search(text, kinds=kinds, limit=limit)] == \
+           [(hit.fields()["id"], hit.score) for hit in expected]

@@ -9,6 +9,7 @@ import pytest
 from index_sample import sample_corpus
 
 import index.build
+import index.store
 from corpus.models import Passage, Source
 from index.store import IndexStore, LiveSearcher, NoLiveIndex
 
@@ -52,6 +53,64 @@ def test_versions_sort_and_previous(store):
     assert store.previous_version() == first
     with pytest.raises(ValueError):
         store.activate("20990101T000000-nothere")
+
+
+def frozen_clock(monkeypatch, *moments):
+    """``datetime.now`` in index.store returns these moments in turn (then the last one forever)."""
+    from datetime import UTC, datetime
+
+    queue = list(moments)
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            moment = queue.pop(0) if len(queue) > 1 else queue[0]
+            return moment.replace(tzinfo=UTC).astimezone(tz) if tz else moment
+
+    monkeypatch.setattr(index.store, "datetime", Clock)
+
+
+def corpora_with_falling_hashes(count: int):
+    """Distinct corpora whose content hashes sort in the reverse of the order they are built in."""
+    candidates = []
+    for n in range(40):
+        extra = NEW.model_copy(update={"id": f"passage-new-{n}", "text": f"由比ガ浜の清掃 第{n}回"})
+        corpus = sample_corpus()
+        corpus = corpus.model_copy(update={"passages": [*corpus.passages, extra]})
+        candidates.append((index.build.corpus_digest(corpus.model_dump_json()), corpus))
+    return [corpus for _, corpus in sorted(candidates, key=lambda pair: pair[0], reverse=True)[:count]]
+
+
+def test_builds_in_the_same_instant_keep_build_order(store, monkeypatch):
+    from datetime import datetime
+
+    frozen_clock(monkeypatch, datetime(2026, 5, 1, 9, 30, 0, 250000))
+    built = [store.build(corpus) for corpus in corpora_with_falling_hashes(3)]
+    assert built == sorted(built) and store.versions() == built  # the hash never decides the order
+    for version in built:
+        store.activate(version)
+    assert store.previous_version() == built[1]
+    store.prune(keep=1)
+    assert store.versions() == built[1:]  # the newest build stays, whatever its hash
+
+
+def test_version_ids_increase_when_the_clock_goes_back(store, monkeypatch):
+    from datetime import datetime
+
+    frozen_clock(monkeypatch, datetime(2026, 5, 1, 9, 30, 1), datetime(2026, 5, 1, 9, 29, 0))
+    first, second = (store.build(corpus) for corpus in corpora_with_falling_hashes(2))
+    assert first < second and store.versions() == [first, second]
+
+
+def test_new_ids_sort_after_second_precision_ids_of_the_same_second(store, monkeypatch):
+    from datetime import datetime
+
+    old = store.build(sample_corpus())
+    older_style = f"{old[:15]}-ffffffff"  # an id written by an earlier release: time to the second
+    store.path(old).rename(store.path(older_style))
+    frozen_clock(monkeypatch, datetime.strptime(old[:15], "%Y%m%dT%H%M%S"))
+    new = store.build(with_new_passage())
+    assert store.versions() == [older_style, new]
 
 
 def test_pointer_swap_while_threads_search(store):
