@@ -76,10 +76,31 @@ def _variants(phrase: str) -> list[str]:
     return out
 
 
+def _words(folded: str) -> str:
+    return " ".join("".join(c if c.isalnum() else " " for c in folded).split())
+
+
 def _ascii_hit(key: str, folded: str) -> bool:
     """Whole-word match for ASCII phrases (dv, carer), allowing a plural s (carers)."""
-    words = " ".join("".join(c if c.isalnum() else " " for c in folded).split())
-    return re.search(rf"(?<![a-z0-9]){re.escape(key)}s?(?![a-z0-9])", words) is not None
+    return _ascii_pattern(key).search(_words(folded)) is not None
+
+
+@lru_cache(maxsize=4096)
+def _ascii_pattern(key: str) -> re.Pattern:
+    return re.compile(rf"(?<![a-z0-9]){re.escape(key)}s?(?![a-z0-9])")
+
+
+@lru_cache(maxsize=1024)
+def _keys(entry: Synonym) -> tuple[tuple[re.Pattern, ...], tuple[str, ...]]:
+    """An entry's say phrases, folded once: ASCII ones as whole-word patterns, the others with their variants."""
+    patterns, keys = [], []
+    for phrase in entry.say:
+        key = fold(phrase)
+        if key.isascii():
+            patterns.append(_ascii_pattern(" ".join(key.split())))
+        else:
+            keys.extend(fold(v) for v in _variants(phrase))
+    return tuple(patterns), tuple(keys)
 
 
 def matches(text: str, synonyms: list[Synonym] | tuple[Synonym, ...] | None = None) -> list[Synonym]:
@@ -90,17 +111,18 @@ def matches(text: str, synonyms: list[Synonym] | tuple[Synonym, ...] | None = No
     """
     synonyms = _default() if synonyms is None else synonyms
     folded = fold(text)
+    words: str | None = None  # the ASCII word view, made only when an entry has an ASCII phrase
     found = []
     for entry in synonyms:
-        for phrase in entry.say:
-            key = fold(phrase)
-            if key.isascii():
-                hit = _ascii_hit(" ".join(key.split()), folded)
-            else:
-                hit = any(fold(v) in folded for v in _variants(phrase))
-            if hit:
+        patterns, keys = _keys(entry)
+        if any(key in folded for key in keys):
+            found.append(entry)
+            continue
+        if patterns:
+            if words is None:
+                words = _words(folded)
+            if any(p.search(words) for p in patterns):
                 found.append(entry)
-                break
     return found
 
 

@@ -15,9 +15,13 @@ departments; Telegram, web console). Never raises on odd input.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import threading
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -40,6 +44,7 @@ from corpus.models import (
     WindowFact,
 )
 from corpus.synonyms import _variants, bonus_terms, expand, load_synonyms
+from handlers import compose_care, compose_figures
 from handlers.answer import Answer, Detail, Intent, Result, Suggestion
 from handlers.understand import Understanding, fold, understand
 from index import analysis
@@ -125,6 +130,44 @@ def _content_grams(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(fold(g) for g in grams))
 
 
+_VIEWS: dict[int, tuple[weakref.ref, tuple[str, str, tuple[str, ...]]]] = {}
+_VIEWS_MAX = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    code: str
+    title: str
+
+
+def _record_view(record: Record) -> tuple[str, str, tuple[str, ...]]:
+    """A record's folded title text, folded full text and title bigrams, as reranking compares them.
+
+    Made once per record object (a searcher keeps its parsed records): models are not hashable, so
+    the cache is keyed by identity and checked through a weak reference."""
+    key = id(record)
+    cached = _VIEWS.get(key)
+    if cached is not None and cached[0]() is record:
+        return cached[1]
+    title = Assistant._title_text(record)
+    view = (fold(title), fold(Assistant._record_text(record)),
+            _content_grams(record.name if isinstance(record, Window) else title))
+    if len(_VIEWS) >= _VIEWS_MAX:  # drop the views of records no longer held (a searcher's LRU let them go)
+        for gone in [k for k, (ref, _) in _VIEWS.items() if ref() is None]:
+            _VIEWS.pop(gone, None)
+        if len(_VIEWS) >= _VIEWS_MAX:
+            _VIEWS.clear()
+    with contextlib.suppress(TypeError):  # an object without weak references is just not cached
+        _VIEWS[key] = (weakref.ref(record), view)
+    return view
+
+
+def _each(searcher, kind: str):
+    """The records of a kind one at a time (not all held at once) when the searcher can, else all of them."""
+    each = getattr(searcher, "iter", None)
+    return each(kind) if callable(each) else searcher.all(kind)
+
+
 class Assistant:
     def __init__(self, searcher: Callable[[], object], synonyms=None, routes=None):
         self._searcher = searcher
@@ -138,6 +181,18 @@ class Assistant:
         except Exception:
             log.exception("routing table could not be loaded; answering from search alone")
             self._routes = []
+        # The same question text is expanded several times per answer (search, rerank, relevance of
+        # each candidate): the vocabulary is fixed for this assistant, so each text is matched once.
+        self._expand = lru_cache(maxsize=1024)(lambda text: tuple(expand(text, self._synonyms)))
+        self._bonus = lru_cache(maxsize=1024)(lambda text: tuple(bonus_terms(text, self._synonyms)))
+        self._bonus_folded = lru_cache(maxsize=1024)(lambda text: tuple(fold(t) for t in self._bonus(text)))
+        # Routing keywords with their folded variants, computed once.
+        self._route_keys = [[(k, tuple(fold(v) for v in _variants(k))) for k in route.keywords if k]
+                            for route in self._routes]
+        # Per index version: what every question needs from the whole corpus (names, lists by
+        # status or chapter …), computed once rather than scanning every record per question.
+        self._versions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._versions_lock = threading.Lock()
 
     # -- public API ------------------------------------------------------------
 
@@ -194,7 +249,10 @@ class Assistant:
         u = understand(text, self._department_names(searcher), self._window_names(searcher))
         if forced:
             u.intent = forced
+        elif u.crisis:
+            u.intent = "crisis"  # type: ignore[assignment]  # answered with care, reported as find_window
         handler = {
+            "crisis": lambda s, q, a: compose_care.crisis_answer(self, s, q, a),
             "help": self._help,
             "unknown": self._unknown,
             "pledge_status": self._pledge,
@@ -215,35 +273,94 @@ class Assistant:
 
     # -- helpers -----------------------------------------------------------------
 
+    def _version(self, searcher, name: str, build: Callable[[], object]):
+        """``build()`` once per index version (the searcher object) and name; the version is immutable."""
+        try:
+            memo = self._versions.get(searcher)
+            if memo is None:
+                with self._versions_lock:
+                    memo = self._versions.setdefault(searcher, {})
+        except TypeError:  # a searcher that cannot be weakly referenced: no caching
+            return build()
+        if name not in memo:
+            memo[name] = build()  # a race only builds the same value twice
+        return memo[name]
+
     def _department_names(self, searcher) -> list[str]:
-        names = []
-        for dep in searcher.all("department"):
-            names.append(dep.name)
-            names.extend(a for a in dep.aliases if len(a) >= 3)
-        return names
+        def build():
+            names = []
+            for dep in _each(searcher, "department"):
+                names.append(dep.name)
+                names.extend(a for a in dep.aliases if len(a) >= 3)
+            return list(dict.fromkeys(names))
+
+        return self._version(searcher, "department_names", build)
 
     def _window_names(self, searcher) -> list[str]:
-        names = []
-        for window in searcher.all("window"):
-            names.append(window.name)
-            names.extend(window.aliases)
-        return names
+        def build():
+            names = []
+            for window in _each(searcher, "window"):
+                names.append(window.name)
+                names.extend(window.aliases)
+            return list(dict.fromkeys(names))
+
+        return self._version(searcher, "window_names", build)
+
+    def _departments(self, searcher) -> list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
+        """(id, folded name, folded aliases, folded aliases of 3+ characters), the first of each name."""
+        def build():
+            out, seen = [], set()
+            for dep in _each(searcher, "department"):
+                key = (fold(dep.name), tuple(fold(a) for a in dep.aliases))
+                if key not in seen:
+                    seen.add(key)
+                    out.append((dep.id, key[0], key[1], tuple(fold(a) for a in dep.aliases if len(a) >= 3)))
+            return out
+
+        return self._version(searcher, "departments", build)
 
     def _find_department(self, searcher, name: str) -> Department | None:
         key = fold(name.strip())
         if not key:
             return None
-        for dep in searcher.all("department"):
-            if key == fold(dep.name) or key in (fold(a) for a in dep.aliases):
-                return dep
-        for dep in searcher.all("department"):
-            if fold(dep.name) in key or any(len(a) >= 3 and fold(a) in key for a in dep.aliases):
-                return dep
+        departments = self._departments(searcher)
+        for dep_id, dep_name, aliases, _ in departments:
+            if key == dep_name or key in aliases:
+                return searcher.get(dep_id)
+        for dep_id, dep_name, _, long_aliases in departments:
+            if dep_name in key or any(a in key for a in long_aliases):
+                return searcher.get(dep_id)
         return None
+
+    def _window_facts(self, searcher) -> dict:
+        """What answers need from the list of all windows, in one pass: the one-stop window's id, the
+        first window of each name, the first of each (confirmed) department, and for each routing
+        keyword how many windows mention it in their name, aliases or topics."""
+        def build():
+            one_stop = fallback = None
+            by_name: dict[str, str] = {}
+            by_department: dict[str, str] = {}
+            names: list[str] = []
+            for window in _each(searcher, "window"):
+                if not isinstance(window, Window):
+                    continue
+                if window.one_stop and one_stop is None:
+                    one_stop = window.id
+                if fallback is None and "くらしと福祉" in window.name:
+                    fallback = window.id
+                by_name.setdefault(window.name, window.id)
+                if window.department and not window.department.unconfirmed:
+                    by_department.setdefault(window.department.value, window.id)
+                names.append(fold(" ".join([window.name, *window.aliases, *window.topics])))
+            spread = {k: max(1, sum(1 for n in names if fold(k) in n)) for route in self._routes for k in route.keywords}
+            return {"one_stop": one_stop or fallback, "by_name": by_name, "by_department": by_department,
+                    "spread": spread}
+
+        return self._version(searcher, "window_facts", build)
 
     def _expanded(self, u: Understanding, query: str | None = None) -> str:
         base = u.query or u.text if query is None else query
-        terms = expand(u.text, self._synonyms)
+        terms = self._expand(u.text)
         return " ".join([base, *terms]).strip()
 
     def _hits(self, searcher, u: Understanding, kinds: set[str] | None, limit: int = 10, query: str | None = None):
@@ -266,19 +383,18 @@ class Assistant:
         if not hits:
             return hits
         grams = _content_grams(query if query is not None else (u.query or u.text))
-        terms = [fold(t) for t in bonus_terms(u.text, self._synonyms)]
+        gram_set = set(grams)
+        terms = self._bonus_folded(u.text)
         named = fold(u.text)
         top = max(score for _, _, score, _ in hits) or 1.0
         ranked = []
         for item in hits:
             _, kind, score, record = item
-            title = fold(self._title_text(record))
-            body = fold(self._record_text(record))
+            title, body, title_grams = _record_view(record)
             cover_title = sum(1 for g in grams if g in title) / len(grams) if grams else 0.0
             cover_body = sum(1 for g in grams if g in body) / len(grams) if grams else 0.0
             # A title that is all about the question beats a long one that merely mentions it.
-            title_grams = _content_grams(record.name if isinstance(record, Window) else self._title_text(record))
-            precision = sum(1 for g in title_grams if g in set(grams)) / len(title_grams) if title_grams else 0.0
+            precision = sum(1 for g in title_grams if g in gram_set) / len(title_grams) if title_grams else 0.0
             synonym = 1.0 if any(t in title for t in terms) else 0.5 if any(t in body for t in terms) else 0.0
             value = 0.5 * score / top + 1.0 * cover_title + 0.3 * cover_body + 0.4 * synonym + 0.3 * precision
             if kind == "window" and any(len(n) >= 3 and fold(n) in named for n in [record.name, *record.aliases]):
@@ -305,7 +421,7 @@ class Assistant:
             case Chapter():
                 return record.title
             case Fact():
-                return record.topic
+                return " ".join([record.about, record.topic])  # 「利用状況」 alone does not say of what
             case Passage():
                 return record.title
         return ""
@@ -326,11 +442,10 @@ class Assistant:
 
     def _relevance(self, u: Understanding, record: Record) -> float:
         """How much of the question a record covers: bigram overlap, or a synonym term found in it."""
-        text = fold(self._record_text(record))
+        text = _record_view(record)[1]
         if not text:
             return 0.0
-        terms = bonus_terms(u.text, self._synonyms)
-        if any(fold(t) in text for t in terms):
+        if any(t in text for t in self._bonus_folded(u.text)):
             return 1.0
         grams = _content_grams(u.query or u.text)
         if not grams:
@@ -359,16 +474,53 @@ class Assistant:
             case Chapter():
                 return " ".join([record.title, record.vision, *record.actions])
             case Fact():
-                return " ".join([record.topic, record.text])
+                return " ".join([record.about, record.topic, record.text])
             case RelatedPlan():
                 return " ".join([record.name, record.summary])
             case Passage():
                 return " ".join([record.title, record.text])
         return ""
 
+    def _kpis_by_chapter(self, searcher) -> dict[str, list[str]]:
+        def build():
+            groups: dict[str, list[str]] = {}
+            for kpi in _each(searcher, "kpi"):
+                groups.setdefault(kpi.chapter, []).append(kpi.id)
+            return groups
+
+        return self._version(searcher, "kpis_by_chapter", build)
+
+    def _department_plan(self, searcher, name: str):
+        """A department's initiatives (relistings left out): their ids, and (code, title) rows grouped by
+        goal. Made once per version and department; the models are not kept."""
+        plans = self._version(searcher, "department_plans", dict)
+        if name not in plans:
+            ids: list[str] = []
+            groups: dict[tuple[int, str], list[Initiative]] = {}
+            initiatives = (searcher.iter(ids=searcher.department_ids(name)) if hasattr(searcher, "department_ids")
+                           else searcher.by_department(name))
+            for initiative in initiatives:
+                if not initiative.relisting:
+                    ids.append(initiative.id)
+                    key = (initiative.place.goal, initiative.place.goal_title)
+                    groups.setdefault(key, []).append(_Row(initiative.code, initiative.title))
+            if len(plans) >= 256:
+                plans.clear()
+            plans[name] = (ids, groups)
+        return plans[name]
+
+    def _department_count(self, searcher, name: str) -> int:
+        """How many initiatives a department handles (as ``len(searcher.by_department(name))``), once per name."""
+        counts = self._version(searcher, "department_counts", dict)
+        if name not in counts:
+            counts[name] = len(searcher.by_department(name))
+        return counts[name]
+
     def _doc_label(self, searcher, source: Source) -> str:
         try:
-            kind = searcher.corpus().documents.get(source.document)
+            documents = self._version(searcher, "documents", lambda: (
+                searcher.documents() if hasattr(searcher, "documents") else searcher.corpus().documents))
+            kind = documents.get(source.document)
         except Exception:
             kind = None
         if kind in DOC_LABELS:
@@ -383,11 +535,8 @@ class Assistant:
         return f"（出典：{self._doc_label(searcher, source)} {source.line}行目）"
 
     def _one_stop(self, searcher) -> Window | None:
-        windows = [w for w in searcher.all("window") if isinstance(w, Window)]
-        for window in windows:
-            if window.one_stop:
-                return window
-        return next((w for w in windows if "くらしと福祉" in w.name), None)
+        window_id = self._window_facts(searcher)["one_stop"]
+        return searcher.get(window_id) if window_id else None
 
     # -- results -----------------------------------------------------------------
 
@@ -447,7 +596,7 @@ class Assistant:
                 return Result(kind="kpi", title=record.name, summary=f"直近 {latest or '—'} → 目標 {self._target(record.target) or '—'}",
                               details=details, section=record.chapter, **base)
             case Department():
-                count = len(searcher.by_department(record.name)) if searcher is not None else 0
+                count = self._department_count(searcher, record.name) if searcher is not None else 0
                 details = [Detail(label="部", value=record.bureau)] if record.bureau else []
                 return Result(kind="department", title=record.name, departments=[record.name],
                               summary=f"地域福祉計画の取組 {count} 件を担当" if count else record.bureau,
@@ -521,6 +670,8 @@ class Assistant:
         except Exception:
             log.exception("no searcher for the fallback answer")
         lines = ["ご質問にぴったり合う情報が見つかりませんでした。"]
+        if intent == "unknown":
+            lines.append(compose_care.CAPABILITIES)
         if results:
             lines.append("近いものとして、次の情報があります。")
             for r in results[:3]:
@@ -558,8 +709,8 @@ class Assistant:
             return self._pledge_answer(searcher, u, [pledge], audience)
         for status, words in STATUS_WORDS.items():
             if any(w in u.text for w in words):
-                chosen = [p for p in searcher.all("pledge") if p.status == status]
-                return self._pledge_list(searcher, u, chosen, status, audience)
+                return self._pledge_list(searcher, u, self._pledges_by_status(searcher).get(status, []), status,
+                                         audience)
         hits = self._hits(searcher, u, {"pledge"}, limit=5)
         topic = re.sub(r"(公約|こうやく|マニフェスト|約束|pledge|市長|達成|状況|進捗|率|全体|どれくらい|いくつ|"
                        r"[のはをがも]|\s)", "", u.query, flags=re.I)
@@ -591,13 +742,25 @@ class Assistant:
         return Answer(query=u.raw, intent="pledge_status", text="\n".join(lines), results=results,
                       suggestions=suggestions, citations=[first.source])
 
-    def _pledge_list(self, searcher, u, pledges: list[Pledge], status: str, audience: Audience) -> Answer:
+    def _pledges_by_status(self, searcher) -> dict[str, list[str]]:
+        """Pledge ids by status, in corpus order (the key None holds them all)."""
+        def build():
+            groups: dict[str | None, list[str]] = {None: []}
+            for pledge in _each(searcher, "pledge"):
+                groups[None].append(pledge.id)
+                groups.setdefault(pledge.status, []).append(pledge.id)
+            return groups
+
+        return self._version(searcher, "pledges_by_status", build)
+
+    def _pledge_list(self, searcher, u, pledge_ids: list[str], status: str, audience: Audience) -> Answer:
         label = STATUS_JA[status]
-        lines = [f"「{label}」の公約は {len(pledges)} 項目です。"]
+        pledges = [searcher.get(i) for i in pledge_ids[:10]]  # only those shown are read
+        lines = [f"「{label}」の公約は {len(pledge_ids)} 項目です。"]
         for p in pledges[:5]:
             lines.append(f"・公約{p.number}：{_short(p.text, 50 if audience == 'citizen' else 120)}")
-        if len(pledges) > 5:
-            lines.append(f"ほか {len(pledges) - 5} 項目")
+        if len(pledge_ids) > 5:
+            lines.append(f"ほか {len(pledge_ids) - 5} 項目")
         if pledges:
             lines.append(self._cite(searcher, pledges[0].source, audience))
         return Answer(query=u.raw, intent="pledge_status", text="\n".join(lines),
@@ -605,17 +768,17 @@ class Assistant:
                       citations=[p.source for p in pledges[:3]])
 
     def _pledge_overview(self, searcher, u, audience: Audience) -> Answer:
-        pledges = searcher.all("pledge")
-        if not pledges:
+        groups = self._pledges_by_status(searcher)
+        if not groups[None]:
             return self._fallback(u.raw, "pledge_status", audience, searcher=searcher)
-        counts = {s: sum(1 for p in pledges if p.status == s) for s in STATUS_JA}
-        lines = [f"市長公約（未来ビジョン2021鎌倉）{len(pledges)} 項目のうち、"]
+        counts = {s: len(groups.get(s, [])) for s in STATUS_JA}
+        lines = [f"市長公約（未来ビジョン2021鎌倉）{len(groups[None])} 項目のうち、"]
         lines += [f"・{STATUS_JA[s]}：{n} 項目" for s, n in counts.items()]
         lines.append("番号で「公約15」のように聞くと、一つずつの状況をお答えします。")
         return Answer(query=u.raw, intent="pledge_status", text="\n".join(lines),
-                      results=[self._result(p) for p in pledges if p.status == "not_achieved"][:3],
+                      results=[self._result(searcher.get(i)) for i in groups.get("not_achieved", [])[:3]],
                       suggestions=[Suggestion(label="未達成の公約", query="未達成の公約")],
-                      citations=[pledges[0].source])
+                      citations=[searcher.get(groups[None][0]).source])
 
     # who_handles
     def _who_handles(self, searcher, u: Understanding, audience: Audience) -> Answer:
@@ -692,7 +855,7 @@ class Assistant:
                 continue
             text = fold(" ".join([window.name, *window.aliases, *window.topics]))
             topical = self._relevance(u, window) >= RELEVANT or any(
-                fold(t) in text for t in expand(u.text, self._synonyms))
+                fold(t) in text for t in self._expand(u.text))
             dep = window.department.value if window.department else ""
             same_department = any(d and d in dep for d in departments)
             if topical and (same_department or not departments):
@@ -707,12 +870,12 @@ class Assistant:
         and a keyword few windows share (不登校) for more than one many share (子ども), so
         routing steers without overruling a clear search match.
         """
-        text = fold(" ".join([u.text, *expand(u.text, self._synonyms)]))
+        text = fold(" ".join([u.text, *self._expand(u.text)]))
         spread = self._keyword_spread(searcher)
         bonus: dict[str, float] = {}
         firm: set[str] = set()
-        for route in self._routes:
-            matched = [k for k in route.keywords if k and any(fold(v) in text for v in _variants(k))]
+        for route, keys in zip(self._routes, self._route_keys, strict=True):
+            matched = [k for k, variants in keys if any(v in text for v in variants)]
             if not matched:
                 continue
             strength = max(0.12 * min(len(k), 8) for k in matched)
@@ -727,13 +890,7 @@ class Assistant:
 
     def _keyword_spread(self, searcher) -> dict[str, int]:
         """Routing keyword → how many windows mention it in their name, aliases or topics."""
-        key = id(searcher)
-        if getattr(self, "_spread_key", None) != key:
-            names = [fold(" ".join([w.name, *w.aliases, *w.topics])) for w in searcher.all("window")]
-            self._spread = {k: max(1, sum(1 for n in names if fold(k) in n))
-                            for route in self._routes for k in route.keywords}
-            self._spread_key = key
-        return self._spread
+        return self._window_facts(searcher)["spread"]
 
     def _windows(self, searcher, u: Understanding) -> list[tuple[Window, float, bool]]:
         """Windows for the question, best first: (window, value, confident)."""
@@ -791,8 +948,9 @@ class Assistant:
     def _ordinance(self, searcher, u: Understanding, audience: Audience) -> Answer:
         topic = re.sub(r"(条例|について|とは|の|\s)", "", u.query)
         if not topic:
-            ordinances = searcher.all("ordinance")
-            lines = [f"計画や報告書に出てくる条例は {len(ordinances)} 件です。"]
+            ordinance_ids = self._version(searcher, "ordinance_ids", lambda: searcher.ids("ordinance"))
+            ordinances = [searcher.get(i) for i in ordinance_ids[:10]]  # only those shown are read
+            lines = [f"計画や報告書に出てくる条例は {len(ordinance_ids)} 件です。"]
             lines += [f"・{o.name}" + (f"（{o.enacted}）" if o.enacted else "") for o in ordinances[:8]]
             return Answer(query=u.raw, intent="ordinance", text="\n".join(lines),
                           results=[self._result(o) for o in ordinances[:10]],
@@ -821,12 +979,10 @@ class Assistant:
         return self._department(searcher, u.raw, department, audience)
 
     def _department(self, searcher, query: str, department: Department, audience: Audience) -> Answer:
-        initiatives = [i for i in searcher.by_department(department.name) if not i.relisting]
-        groups: dict[tuple[int, str], list[Initiative]] = {}
-        for initiative in initiatives:
-            groups.setdefault((initiative.place.goal, initiative.place.goal_title), []).append(initiative)
+        initiative_ids, groups = self._department_plan(searcher, department.name)
+        initiatives = [searcher.get(i) for i in initiative_ids[:20]]  # only those shown are read
         lines = [f"{department.name}" + (f"（{department.bureau}）" if department.bureau else "")
-                 + f"が担当する地域福祉計画の取組は {len(initiatives)} 件です。"]
+                 + f"が担当する地域福祉計画の取組は {len(initiative_ids)} 件です。"]
         per_goal = 3 if audience == "citizen" else 8
         for (goal, title), items in sorted(groups.items()):
             lines.append(f"■目標{goal} {title}（{len(items)}件）")
@@ -834,10 +990,9 @@ class Assistant:
                 lines.append(f"・{item.code} {item.title}" if audience == "staff" else f"・{item.title}")
             if len(items) > per_goal:
                 lines.append(f"　ほか {len(items) - per_goal} 件")
-        windows = [w for w in searcher.all("window") if isinstance(w, Window)]
-        window = next((w for w in windows if w.name == department.name), None) or next(
-            (w for w in windows if w.department and w.department.value == department.name
-             and not w.department.unconfirmed), None)
+        facts = self._window_facts(searcher)
+        window_id = facts["by_name"].get(department.name) or facts["by_department"].get(department.name)
+        window = searcher.get(window_id) if window_id else None
         results = [self._result(department, 0.0, searcher)]
         results += [self._result(i) for i in initiatives[:20]]
         if window is not None:
@@ -851,7 +1006,7 @@ class Assistant:
     def _kpi(self, searcher, u: Understanding, audience: Audience) -> Answer:
         topic = u.query.replace(u.chapter or "\0", "").strip()
         if u.chapter and len(re.sub(r"[\sの]", "", topic)) <= 1:
-            kpis = [k for k in searcher.all("kpi") if k.chapter == u.chapter]
+            kpis = [searcher.get(i) for i in self._kpis_by_chapter(searcher).get(u.chapter, [])]
             if kpis:
                 lines = [f"{u.chapter} の成果指標は {len(kpis)} 件です。"]
                 for k in kpis[:6]:
@@ -873,13 +1028,15 @@ class Assistant:
     def _search_intent(self, searcher, u: Understanding, audience: Audience) -> Answer:
         if u.policy_number is not None:
             return self._policy_answer(searcher, u, audience, intent="search")
+        if u.figure and (figure := compose_figures.figure_answer(self, searcher, u, audience)) is not None:
+            return figure
         hits = self._hits(searcher, u, None, limit=8)
         chapter = self._chapter_for(searcher, u)
         if chapter is not None:
             hits = [(chapter.id, "passage", 9.9, chapter), *[h for h in hits if h[0] != chapter.id]]
             return self._chapter_answer(searcher, u, chapter, hits, audience)
         if not hits or not self._confident(u, hits[0][3]):
-            return self._low_confidence(searcher, u, audience, "search", hits)
+            return self._low_confidence(searcher, u, audience, compose_care.off_topic(self, u, hits), hits)
         return self._search_answer(searcher, u, hits, audience)
 
     def _chapter_for(self, searcher, u: Understanding) -> Chapter | None:
@@ -887,10 +1044,12 @@ class Assistant:
         if not re.search(r"章|分野|総合計画|まちの姿|目指す姿|めざす姿|ビジョン", u.text):
             return None
         folded = fold(u.text)
-        for chapter in searcher.all("chapter"):
-            parts = [chapter.title, *chapter.title.split("・")]
-            if chapter.number in u.text or any(p and fold(p) in folded for p in parts):
-                return chapter
+        chapters = self._version(searcher, "chapters", lambda: [(c.id, c.number, c.title)
+                                                                  for c in _each(searcher, "chapter")])
+        for chapter_id, number, title in chapters:
+            parts = [title, *title.split("・")]
+            if number in u.text or any(p and fold(p) in folded for p in parts):
+                return searcher.get(chapter_id)
         return None
 
     def _chapter_answer(self, searcher, u: Understanding, chapter: Chapter, hits, audience: Audience) -> Answer:

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import jaconv
 from kanjize import kanji2number
@@ -75,6 +76,10 @@ GREETINGS = (
     "こんにちは", "こんにちわ", "こんばんは", "こんばんわ", "おはよう", "はじめまして", "よろしく", "ありがとう",
     "どうも", "やあ", "ヘルプ", "へるぷ", "help", "使い方", "つかいかた", "何ができる", "なにができる", "何を聞ける",
     "何が聞ける", "メニュー", "hello", "hi", "hey", "start", "/start", "/help", "thanks", "thank you", "もしもし",
+    # Everyday greetings and "what can I ask": they ask for the help text, not a search.
+    "おはようございます", "ございます", "おつかれさま", "お疲れさま", "お疲れ様", "おつかれ", "お疲れ", "ごくろうさま",
+    "ご苦労様", "何を聞けば", "なにを聞けば", "何をきけば", "なにをきけば", "何を聞いたら", "何聞けば", "何ができ",
+    "なにができ", "何を聞いていい", "どう使う", "どうやって使う", "good morning", "what can you do", "what can i ask",
 )
 
 # Intent keywords. Each list is searched in the folded text; longest first matters only for removal.
@@ -140,6 +145,8 @@ class Understanding:
     section_code: str | None = None  # 3-part code: 目標-(n)-① or a KPI chapter item
     chapter: str | None = None  # 2-1 … 2-5
     english: bool = False
+    crisis: bool = False  # words of wanting to die: the answer is care first
+    figure: bool = False  # asks for a number (何人, 何％, どのくらい): facts and indicators answer it
     keywords: list[str] = field(default_factory=list)  # intent keywords that were seen
 
     @property
@@ -162,8 +169,11 @@ def normalize(text: str) -> str:
     return text[:MAX_CHARS]
 
 
+@lru_cache(maxsize=16384)
 def fold(text: str) -> str:
-    """A matching key: NFKC, lower case, hiragana → katakana (けあらー meets ケアラー)."""
+    """A matching key: NFKC, lower case, hiragana → katakana (けあらー meets ケアラー).
+
+    Cached: the same names, keywords and titles are folded for every question."""
     return jaconv.hira2kata(unicodedata.normalize("NFKC", text or "").lower())
 
 
@@ -191,6 +201,75 @@ def kanji_numbers(text: str) -> str:
         return run
 
     return KANJI_RUN_RE.sub(replace, text)
+
+
+# Numerals spelled in hiragana (こうやくじゅうきゅう): each reading → its kanji, then kanjize reads the run.
+_KANA_DIGITS = {
+    "いち": "一", "いっ": "一", "にー": "二", "に": "二", "さん": "三", "よん": "四", "し": "四", "ごー": "五", "ご": "五",
+    "ろく": "六", "ろっ": "六", "なな": "七", "しち": "七", "はち": "八", "はっ": "八", "きゅう": "九", "く": "九",
+    "じゅう": "十", "じゅっ": "十", "ひゃく": "百", "びゃく": "百", "ぴゃく": "百",
+}
+_KANA_DIGIT_RE = "|".join(sorted(_KANA_DIGITS, key=len, reverse=True))
+KANA_NUMBER_RE = re.compile(
+    rf"(?P<word>{_PLEDGE_WORD_RE}|施策|政策|せさく|せいさく|ばんごう)\s*(?:の|は|ばん)?\s*(?P<run>(?:{_KANA_DIGIT_RE})+)"
+    r"(?=ばん|ごう|の|は|って|$|[\s?？!！。、])"
+)
+
+
+def kana_numbers(text: str) -> str:
+    """A numeral spelled in hiragana right after a pledge/policy word becomes digits: こうやくじゅうきゅう → こうやく19."""
+
+    def replace(match: re.Match) -> str:
+        run = match.group("run")
+        kanji = re.sub(_KANA_DIGIT_RE, lambda m: _KANA_DIGITS[m.group(0)], run)
+        try:
+            number = kanji2number(kanji)
+        except Exception:  # not a numeral after all (こうやくにつくて…): leave the text alone
+            return match.group(0)
+        return match.group(0)[: match.start("run") - match.start()] + str(number)
+
+    return KANA_NUMBER_RE.sub(replace, text)
+
+
+# Regional endings → standard Japanese, so intent words and the plan vocabulary match (〜へん, 〜しとる, 〜やけん).
+# Only endings and particles whose standard form is certain; the topic words are left as written.
+DIALECT = (
+    (re.compile(r"(?<=[かがさざただなばまらわえけせてねべめれこ])へん(?=[かよでねなのけやわ。、?？!！\s]|$)"), "ない"),
+    (re.compile(r"(?<=[かがさざただなばまらわり])ん(?=けど|から|ので|のに)"), "ない"),
+    (re.compile(r"しとる|しとう|しよる|しちょる|しちょう"), "している"),
+    (re.compile(r"(?<=[てで])(?:とる|ちょる)|(?<=[っ])とる"), "いる"),
+    (re.compile(r"やけん|じゃけん|だけん|やき(?=[、\s])|さかい"), "だから"),
+    (re.compile(r"っちゃけど|っちゃけん|んやけど|んじゃけど"), "んだけど"),
+    (re.compile(r"ばってん"), "けど"),
+    (re.compile(r"(?<=[ればら])よか(?=[?？。!！\s]|ね|と|$)|(?<=[てで])ええ(?=[のん?？。か\s]|$)|(?<=ら)ええ"), "いい"),
+    (re.compile(r"しもた|しもうた|しもて(?=ん)|しもてん"), "しまった"),
+    (re.compile(r"(?<=[一-龥])ば(?=[一-龥])"), "を"),  # 家ば出て (Kyushu object particle)
+    (re.compile(r"ほんま"), "本当"),
+    (re.compile(r"あかん"), "だめ"),
+)
+
+
+def standardize(text: str) -> str:
+    for pattern, standard in DIALECT:
+        text = pattern.sub(standard, text)
+    return text
+
+
+# First-person words of wanting to die: answered with care before anything else (never 自殺対策 or 自殺死亡率).
+CRISIS_RE = re.compile(
+    r"死にたい|しにたい|死のうと|死んでしまいたい|死にたく|消えたい|きえたい|消えてしまいたい|いなくなりたい|"
+    r"生きていたくない|生きるのがつらい|生きるのが辛い|生きている意味|自殺(?:し|を考え|しよう|したい|未遂)|じさつ|"
+    r"suicid|kill myself|want to die|end my life",
+    re.I,
+)
+# A question asking for a figure (how many, what percent): the plan's facts and indicators answer it.
+FIGURE_RE = re.compile(
+    r"何人|なんにん|何件|なんけん|何[%％]|何パーセント|なんパーセント|何割|何世帯|何か所|何箇所|何ヶ所|何カ所|"
+    r"何年から|何年まで|何年度|いつから|いつまで|どのくらい|どれくらい|どれぐらい|どのぐらい|どの程度|"
+    r"(?:率|割合|人数|件数|世帯数|人口)(?:は|って|が)?(?:どう|何|なん|いくつ|いくら|[?？]|$)|"
+    r"how many|how much|what percent|percentage",
+    re.I,
+)
 
 
 def unify_codes(text: str) -> str:
@@ -238,17 +317,26 @@ def find_policy_number(text: str) -> int | None:
     return None
 
 
+@lru_cache(maxsize=256)
+def _removal(words: tuple[str, ...]) -> tuple[str | re.Pattern, ...]:
+    """The removals for a word list, longest first: a plain string, or a compiled pattern (made once)."""
+    steps: list[str | re.Pattern] = []
+    for word in sorted(words, key=len, reverse=True):
+        if word.isascii():
+            steps.append(re.compile(rf"(?<![a-z]){re.escape(word)}(?![a-z])", re.I))
+        elif len(word) >= 3:
+            steps.append(word)
+        else:
+            steps.append(re.compile(rf"{re.escape(word)}(?=[\s?？!！。、,.]|$)"))
+    return tuple(steps)
+
+
 def _remove(text: str, words: Iterable[str]) -> str:
     """Remove words: ASCII ones as whole words; long Japanese ones anywhere; short ones (≤ 2
     characters, e.g. です, いい) only at a phrase end, so かながわ or おかね keep their letters."""
     out = text
-    for word in sorted(words, key=len, reverse=True):
-        if word.isascii():
-            out = re.sub(rf"(?<![a-z]){re.escape(word)}(?![a-z])", " ", out, flags=re.I)
-        elif len(word) >= 3:
-            out = out.replace(word, " ")
-        else:
-            out = re.sub(rf"{re.escape(word)}(?=[\s?？!！。、,.]|$)", " ", out)
+    for step in _removal(tuple(words)):
+        out = out.replace(step, " ") if isinstance(step, str) else step.sub(" ", out)
     return SPACE_RE.sub(" ", out).strip()
 
 
@@ -268,13 +356,22 @@ def clean_query(text: str) -> str:
     return SPACE_RE.sub(" ", out).strip()
 
 
+_GREETINGS_LOWER = tuple(g.lower() for g in GREETINGS)
+
+
 def is_greeting(text: str) -> bool:
     folded = text.lower()
-    rest = _remove(folded, [g.lower() for g in GREETINGS])
+    rest = _remove(folded, _GREETINGS_LOWER)
     rest = SYNTAX_RE.sub(" ", rest)
     rest = strip_filler(rest)
-    rest = re.sub(r"[はがをにでとのもへやかねよさんー\s]", "", rest)
+    rest = re.sub(r"いい|よい|良い|ですか|でしょう|ます|です|ござ", "", rest)  # 何を聞けばいいの？ 何ができるの？
+    rest = re.sub(r"[はがをにでとのもへやかねよさんーるい\s]", "", rest)
     return rest == "" and folded.strip() != ""
+
+
+@lru_cache(maxsize=1024)
+def _word_pattern(key: str) -> re.Pattern:
+    return re.compile(rf"(?<![a-z]){re.escape(key)}(?![a-z])")
 
 
 def _has(text: str, words: Iterable[str]) -> list[str]:
@@ -283,7 +380,7 @@ def _has(text: str, words: Iterable[str]) -> list[str]:
     for word in words:
         key = fold(word)
         if key.isascii():
-            if re.search(rf"(?<![a-z]){re.escape(key)}(?![a-z])", folded):
+            if _word_pattern(key).search(folded):
                 seen.append(word)
         elif key in folded:
             seen.append(word)
@@ -322,17 +419,22 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     """What the text asks. ``departments`` and ``windows`` are the names (and aliases) the corpus knows."""
     raw = text if isinstance(text, str) else ("" if text is None else str(text))
     norm = normalize(raw)
-    norm = unify_codes(kanji_numbers(norm))
+    norm = unify_codes(kanji_numbers(kana_numbers(standardize(norm))))
     english = is_english(norm)
     query = clean_query(norm)
 
     def result(intent: Intent, **kw) -> Understanding:
-        return Understanding(raw=raw, text=norm, query=query, intent=intent, english=english, **kw)
+        return Understanding(raw=raw, text=norm, query=query, intent=intent, english=english,
+                             crisis=bool(CRISIS_RE.search(norm)), figure=bool(FIGURE_RE.search(norm)), **kw)
 
     if not norm or not re.search(r"[\w]", norm):
         return result("help" if not norm else "unknown")
+    if not re.search(r"\d", norm) and len(set(re.sub(r"\W", "", norm.lower()))) <= 1:
+        return result("unknown")  # ｗｗｗｗ, ああああ, 0000: one character repeated says nothing we can search
     if is_greeting(norm):
         return result("help")
+    if CRISIS_RE.search(norm):
+        return result("find_window")  # care first (u.crisis): handlers answer with the health window and 119/110
 
     department = find_department(norm, departments)
     # Keywords are looked for outside a department name: こども家庭相談課 is not a request for 相談.
@@ -361,6 +463,10 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     chapter_code = f"{chapter.group(1)}-{chapter.group(2)}" if chapter else None
     extra = {"section_code": section_code, "chapter": chapter_code, "keywords": seen}
 
+    if keywords["ordinance"] and keywords["pledge_status"]:
+        # 「看板の条例を作るっていう公約」: the word the question ends on is what is asked for.
+        last = {intent: max(fold(norm).rfind(fold(w)) for w in keywords[intent]) for intent in ("ordinance", "pledge_status")}
+        return result(max(last, key=last.get), **extra)
     if keywords["ordinance"]:
         return result("ordinance", **extra)
     if keywords["kpi"] or KPI_RE.search(strip_filler(norm)):
@@ -372,12 +478,16 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
         rest = _remove(norm, [department])
         rest = re.sub(r"(担当(して)?(いる|る)?|取り?組み?|事業|施策|仕事|業務|一覧|全部|すべて|全て|内容|何|なに|"
                       r"やって(る|いる)?|してる|いること|こと|について|見たい|見せて|リスト|教えて(ください)?|ですか|"
+                      # 「X課は何部？」「X課ってどこの部？」「X課が受け持ってる計画の取組ある？」 ask about the department
+                      r"(何|どこの|どの)?(部|局)(の課)?|課|どこ|所属|ある|受け持って(る|いる)?|受け持ち|(地域)?福祉計画|計画|って|"
                       r"[のはをがもと?？!！、。]|\s)", "", strip_filler(rest))
         strong_who = any(k in STRONG_WHO for k in keywords["who_handles"])
         if not rest and not strong_who:
             return result("department", department=department, **extra)
         extra["department"] = department
 
+    if FIGURE_RE.search(norm):
+        return result("search", **extra)  # 「何人」「何％」: a figure from the plan or surveys, not a window
     if keywords["who_handles"]:
         return result("who_handles", **extra)
     window = find_name(norm, windows)
