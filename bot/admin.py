@@ -320,15 +320,9 @@ def format_report(report: dict) -> str:
 # -- CLI -------------------------------------------------------------------------------
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings()
-    if getattr(args, "corpus", None):
-        settings.corpus_dir = Path(args.corpus)
-    return settings
-
 
 def reindex_command(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = Settings.from_args(args)
     report = run_rollback(settings) if args.rollback else run_reindex(settings, force=args.force)
     print(format_report(report))
     return 0 if HTTP_CODES.get(report["status"], 500) == 200 else 1

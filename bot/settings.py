@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_SECRET")
     telegram_api_base_url: str = Field("https://api.telegram.org/bot", validation_alias="TELEGRAM_API_BASE_URL")
 
+    @classmethod
+    def from_args(cls, args) -> Settings:
+        """Settings from the environment, with a command's --corpus taking precedence."""
+        settings = cls()
+        if getattr(args, "corpus", None):
+            settings.corpus_dir = Path(args.corpus)
+        return settings
+
     @property
     def database_url(self) -> str:
         return self.db_url or f"sqlite:///{(self.data_dir / 'madoguchi.sqlite3').resolve()}"

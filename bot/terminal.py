@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from bot.settings import Settings
 from handlers.answer import Answer
@@ -27,17 +26,11 @@ def render_text(answer: Answer, *, staff: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings()
-    if getattr(args, "corpus", None):
-        settings.corpus_dir = Path(args.corpus)
-    return settings
-
 
 def ask(args: argparse.Namespace) -> int:
     from bot.runtime import build_runtime
 
-    assistant = build_runtime(_settings(args)).assistant
+    assistant = build_runtime(Settings.from_args(args)).assistant
     audience = "staff" if args.staff else "citizen"
     if args.question is not None:
         answer = assistant.ask(args.question, audience=audience)
@@ -58,7 +51,7 @@ def chat(args: argparse.Namespace) -> int:
     """A terminal conversation; 詳しく / 担当課 follow-ups apply to the previous answer."""
     from bot.runtime import build_runtime
 
-    assistant = build_runtime(_settings(args)).assistant
+    assistant = build_runtime(Settings.from_args(args)).assistant
     audience = "staff" if args.staff else "citizen"
     history: list[Answer] = []
     print("madoguchi — 質問をどうぞ（終了は Ctrl-D）。番号を入力すると「つぎに聞けること」を選べます。")
@@ -82,7 +75,7 @@ def chat(args: argparse.Namespace) -> int:
 def corpus_stats(args: argparse.Namespace) -> int:
     from corpus.loader import load_corpus
 
-    corpus = load_corpus(_settings(args).corpus_dir)
+    corpus = load_corpus(Settings.from_args(args).corpus_dir)
     stats = corpus.stats()
     if args.json:
         print(json.dumps(stats, ensure_ascii=False))
@@ -101,7 +94,7 @@ def corpus_validate(args: argparse.Namespace) -> int:
     from corpus.models import CorpusError
 
     try:
-        corpus = load_corpus(_settings(args).corpus_dir)
+        corpus = load_corpus(Settings.from_args(args).corpus_dir)
     except CorpusValidationError as error:
         for problem in error.problems:
             print(f"エラー {problem}", file=sys.stderr)

@@ -17,7 +17,6 @@ runtime) and prints the latency ratios.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import multiprocessing
 import os
@@ -160,14 +159,13 @@ def build_scaled(corpus: Corpus, factor: int, directory: Path) -> dict:
 
     from index.analysis import memo_analysis
     from index.build import (
-        CORPUS_FILE,
         MANIFEST_FILE,
         WHOOSH_DIR,
         _pad_empty_postings,
         corpus_layout,
         docnums_follow,
         documents,
-        write_records,
+        write_corpus,
     )
     from index.schema import build_schema
 
@@ -252,14 +250,9 @@ def build_scaled(corpus: Corpus, factor: int, directory: Path) -> dict:
     chunks, table = corpus_layout(big)
     table["docnums"] = docnums_follow(ix, table["ids"])
     ix.close()
-    digest = hashlib.sha1()
-    with open(directory / CORPUS_FILE, "wb") as f:
-        for chunk in chunks:
-            f.write(chunk)
-            digest.update(chunk)
-    write_records(directory, table)
+    digest = write_corpus(directory, chunks, table)
     counts = dict(sorted(Counter(doc["record_kind"] for doc in base for _ in range(factor)).items()))
-    manifest = {"counts": counts, "documents": sum(counts.values()), "corpus_sha1": digest.hexdigest()}
+    manifest = {"counts": counts, "documents": sum(counts.values()), "corpus_sha1": digest}
     (directory / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return counts
 

@@ -235,6 +235,17 @@ def docnums_follow(ix, ids: list[str], samples: int = 64) -> bool:
         return all(reader.stored_fields(i).get("id") == ids[i] for i in picks)
 
 
+def write_corpus(directory: Path, chunks, table: dict) -> str:
+    """Write corpus.json and its record table; return the corpus's SHA-1."""
+    digest = hashlib.sha1()
+    with open(directory / CORPUS_FILE, "wb") as f:
+        for chunk in chunks:
+            f.write(chunk)
+            digest.update(chunk)
+    write_records(directory, table)
+    return digest.hexdigest()
+
+
 def build_index(corpus: Corpus, directory: Path) -> dict:
     """Write a complete version into ``directory`` (created); return counts by record kind."""
     directory = Path(directory)
@@ -262,13 +273,8 @@ def build_index(corpus: Corpus, directory: Path) -> dict:
     table["docnums"] = docnums_follow(ix, table["ids"])
     ix.close()
 
-    digest = hashlib.sha1()
-    with open(directory / CORPUS_FILE, "wb") as f:
-        for chunk in chunks:
-            f.write(chunk)
-            digest.update(chunk)
-    write_records(directory, table)
+    digest = write_corpus(directory, chunks, table)
     result = dict(sorted(counts.items()))
-    manifest = {"counts": result, "documents": sum(result.values()), "corpus_sha1": digest.hexdigest()}
+    manifest = {"counts": result, "documents": sum(result.values()), "corpus_sha1": digest}
     (directory / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return result
