@@ -53,6 +53,8 @@ def group_by_goal(results: list[Result]) -> list[tuple[str, list[Result]]]:
     """Initiatives grouped by the goal their code starts with (目標 1-2-3-7 → 目標1), in code order."""
     groups: dict[str, list[Result]] = {}
     for result in results:
+        if result.kind == "department":
+            continue  # the page's own department heads the page; only its rows are grouped
         goal = (result.code or "").split("-")[0]
         heading = f"目標{goal}" if goal.isdigit() else "その他"
         groups.setdefault(heading, []).append(result)

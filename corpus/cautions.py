@@ -23,7 +23,7 @@ def apply_cautions(curated_dir: Path, initiatives: list[Initiative]) -> list[Con
             if initiative is None:
                 raise CorpusError(path.name, None, f"取組 {code} が計画にありません（cautions.yaml）")
             if initiative.source.document == entry["document"]:
-                initiative.caution = " ".join(entry["caution"].split())
+                initiative.caution = "".join(entry["caution"].split())
         conflicts.append(Conflict(document=entry["document"], lines=entry["lines"],
-                                  message=" ".join(entry["caution"].split())))
+                                  message="".join(entry["caution"].split())))
     return conflicts

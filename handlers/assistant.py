@@ -44,7 +44,14 @@ from corpus.models import (
     WindowFact,
 )
 from corpus.synonyms import _variants, bonus_terms, expand, load_synonyms
-from handlers import compose_care, compose_figures
+from handlers import (
+    compose_care,
+    compose_department,
+    compose_figures,
+    compose_kana,
+    compose_sections,
+    compose_windows,
+)
 from handlers.answer import Answer, Detail, Intent, Result, Suggestion
 from handlers.understand import Understanding, fold, understand
 from index import analysis
@@ -183,7 +190,8 @@ class Assistant:
             self._routes = []
         # The same question text is expanded several times per answer (search, rerank, relevance of
         # each candidate): the vocabulary is fixed for this assistant, so each text is matched once.
-        self._expand = lru_cache(maxsize=1024)(lambda text: tuple(expand(text, self._synonyms)))
+        self._expand = lru_cache(maxsize=1024)(lambda text: tuple(dict.fromkeys(
+            [*expand(text, self._synonyms), *compose_kana.kana_terms(text, self._synonyms)])))
         self._bonus = lru_cache(maxsize=1024)(lambda text: tuple(bonus_terms(text, self._synonyms)))
         self._bonus_folded = lru_cache(maxsize=1024)(lambda text: tuple(fold(t) for t in self._bonus(text)))
         # Routing keywords with their folded variants, computed once.
@@ -210,7 +218,7 @@ class Assistant:
             department = self._find_department(searcher, name or "")
             if department is None:
                 return self._fallback(name or "", "department", "staff")
-            return self._department(searcher, name, department, "staff")
+            return compose_department.department_page(self, searcher, name, department)
         except Exception:
             log.exception("department page %r failed", name)
             return self._fallback(name or "", "department", "staff")
@@ -251,6 +259,8 @@ class Assistant:
             u.intent = forced
         elif u.crisis:
             u.intent = "crisis"  # type: ignore[assignment]  # answered with care, reported as find_window
+        elif u.intent == "search" and not u.figure and compose_windows.many_troubles(self, u):
+            u.intent = "find_window"  # several troubles at once: a place to go, not a document
         handler = {
             "crisis": lambda s, q, a: compose_care.crisis_answer(self, s, q, a),
             "help": self._help,
@@ -463,7 +473,8 @@ class Assistant:
             case Policy():
                 return " ".join([record.title, *record.departments, record.aim, record.outcome])
             case Window():
-                facts = [f.value for f in (record.summary, record.department) if f]
+                # Where and when it opens too: 「坂ノ下の居場所」「土曜日に開いている窓口」 name a window by them.
+                facts = [f.value for f in (record.summary, record.department, record.location, record.hours) if f]
                 return " ".join([record.name, *record.aliases, *record.topics, *facts])
             case Ordinance():
                 return " ".join([record.name, record.purpose])
@@ -563,9 +574,12 @@ class Assistant:
                            Detail(label="取組番号", value=record.code)]
                 if section:
                     details.append(Detail(label="計画での位置", value=section))
+                if record.caution:  # a printed department that looks wrong: never shown as certain
+                    details.insert(1, Detail(label="注意", value=record.caution, unconfirmed=True))
                 return Result(kind="initiative", title=record.title, code=record.code,
                               departments=list(record.departments),
-                              summary=f"担当：{'・'.join(record.departments)}（取組 {record.code}）",
+                              summary=f"担当：{'・'.join(record.departments)}（取組 {record.code}）"
+                              + ("（再掲）" if record.relisting else "") + ("※担当課要確認" if record.caution else ""),
                               details=details, section=section, **base)
             case Policy():
                 details = [Detail(label="担当課", value="・".join(record.departments))]
@@ -790,6 +804,8 @@ class Assistant:
             return self._initiative_answer(searcher, u, [(initiative, 0.0)], audience)
         if u.policy_number is not None:
             return self._policy_answer(searcher, u, audience, intent="who_handles")
+        if u.section_code and (section := compose_sections.section_answer(self, searcher, u, audience)):
+            return section
         hits = self._hits(searcher, u, {"initiative", "policy"}, limit=6)
         # The current plan (2026–) says who handles it now; the 2018–2021 table only breaks near-ties.
         initiatives = sorted(((rec, score * (0.9 if kind == "policy" else 1.0)) for _, kind, score, rec in hits),
@@ -819,9 +835,12 @@ class Assistant:
                     lines.append(f"（再掲。元の取組 {first.original_code}）")
             for rec, _ in items[1:3]:
                 code = f"{rec.code} " if isinstance(rec, Initiative) else ""
-                lines.append(f"関連：{code}{rec.title}（{'・'.join(rec.departments)}）")
+                lines.append(f"関連：{code}{rec.title}（{'・'.join(rec.departments)}）"
+                             + ("※担当課要確認" if getattr(rec, "caution", "") else ""))
         else:
             lines = [f"{name}は、{deps}が担当しています。"]
+        if getattr(first, "caution", ""):  # right under the department, so a short reply keeps it
+            lines.insert(3 if audience == "staff" else 1, f"※ {first.caution}")
         if window is not None:
             results.append(self._result(window, 0.0, searcher))
             lines.append(self._window_line(window, audience))
@@ -906,7 +925,7 @@ class Assistant:
         return sorted(scored.values(), key=lambda item: -item[1])
 
     def _find_window(self, searcher, u: Understanding, audience: Audience) -> Answer:
-        windows = self._windows(searcher, u)
+        windows = compose_windows.one_stop_first(self, searcher, u, self._windows(searcher, u))
         if not windows or not windows[0][2]:
             hits = self._hits(searcher, u, None, limit=5)
             if hits and self._confident(u, hits[0][3]):
@@ -1036,7 +1055,8 @@ class Assistant:
             hits = [(chapter.id, "passage", 9.9, chapter), *[h for h in hits if h[0] != chapter.id]]
             return self._chapter_answer(searcher, u, chapter, hits, audience)
         if not hits or not self._confident(u, hits[0][3]):
-            return self._low_confidence(searcher, u, audience, compose_care.off_topic(self, u, hits), hits)
+            intent = compose_care.off_topic(self, u, hits)  # off our topic: no far-fetched "near" records
+            return self._low_confidence(searcher, u, audience, intent, hits if intent == "search" else [])
         return self._search_answer(searcher, u, hits, audience)
 
     def _chapter_for(self, searcher, u: Understanding) -> Chapter | None:
@@ -1098,6 +1118,8 @@ class Assistant:
         elif isinstance(first, (Initiative, Policy)):
             code = f"（取組 {first.code}）" if isinstance(first, Initiative) and audience == "staff" else ""
             lines.append(f"「{first.title}」{code}は{'・'.join(first.departments)}が担当しています。")
+            if getattr(first, "caution", ""):
+                lines.append(f"※ {first.caution}")
         else:
             lines.append(f"「{top.title}」")
             if top.summary:

@@ -87,7 +87,8 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
     "who_handles": (
         "担当課", "担当部署", "担当部", "担当", "どこの課", "どの課", "何課", "なに課", "所管", "どこが担当",
         "誰が", "だれが", "どこがやって", "どこの部署", "どの部署", "who handles", "responsible", "in charge",
-        "which department", "which section", "たんとう",
+        "which department", "which section", "which division", "which office", "who runs", "who is in charge",
+        "たんとう",
     ),
     "find_window": (
         "相談", "そうだん", "困って", "困った", "こまって", "困り", "悩み", "悩んで", "なやみ", "なやんで", "どこに行けば",
@@ -111,13 +112,17 @@ INTENT_NOISE = (
     "どこに連絡", "どこに電話", "誰に聞けば", "どうしたら", "どうすれば", "どうしよう", "いいですか", "いい",
     "よいですか", "よい", "良い", "の進捗", "進捗状況", "進捗", "の状況", "状況", "目標値", "指標", "kpi", "数値目標",
     "成果指標", "who handles", "which department", "where can i", "where should i", "go", "get", "help with",
-    "who can i talk", "talk to", "in charge", "responsible", "for", "with", "to", "do", "does", "my", "how",
+    "who can i talk", "talk to", "in charge", "responsible", "which division", "which office", "who runs", "runs", "for", "with", "to", "do", "does", "my", "how",
     "取組", "取り組み", "とりくみ", "where is", "office",
 )
 
 # 「借りたい」「相談したい」「預けられるところ」: someone looking for help or a place to go.
-WANT_RE = re.compile(r"(?<!知り)(?<!聞き)(?<!しり)(?<!きき)たい(?:です|んです|のですが|んだけど|けど)?(?:[。?？!！、\s]|$)|(?:ほしい|欲しい)|"
+WANT_RE = re.compile(r"(?<!知り)(?<!聞き)(?<!しり)(?<!きき)たい(?:です|んです|のですが|んですが|んですけど|んだけど|けど)?"
+                     r"(?:[。?？!！、\s]|$)|(?:ほしい|欲しい)|"
                      r"(?:る|える|れる|める|せる|ける|げる|べる|きる)(?:ところ|所|場所)")
+# 「どこ行けばいい」「どこに知らせたら」「どうやったら使える」: asking where to go or how to start, in any wording.
+GO_RE = re.compile(r"どこ[にへで]?(?:行|い|聞|き|連絡|電話|知らせ|相談|申し?込|届け|頼)|"
+                   r"どう(?:やったら|やって|すれば|したら)(?:使|つか|利用|申し?込|受け|相談|頼)")
 # 「出生数の目標」「受診率の目標は」: a figure and its target → a plan indicator.
 KPI_RE = re.compile(r"(率|割合|数|件数|人数)[のは]?\s*(目標|実績|現状|推移)|(率|割合)\s*[はって?？]*$")
 # 「担当課」「どこの課」 ask for a department by name: they outrank a department written in the question.
@@ -388,13 +393,42 @@ def _has(text: str, words: Iterable[str]) -> list[str]:
 
 
 def find_department(text: str, departments: Iterable[str]) -> str | None:
-    """The longest known department name written in the text (exact, width-insensitive)."""
+    """The longest known department name written in the text (exact, width-insensitive), or, for text
+    written in kana (きょういくせんたー), the department whose reading it spells."""
     folded = fold(text)
     best = None
+    departments = list(departments)
     for name in departments:
         if name and fold(name) in folded and (best is None or len(name) > len(best)):
             best = name
+    if best is None and KANA_RUN_RE.search(text):
+        for name in departments:
+            key = reading_of(name)
+            if len(key) >= 4 and key in folded and (best is None or len(key) > len(reading_of(best))):
+                best = name
     return best
+
+
+KANA_RUN_RE = re.compile(r"[ぁ-ゖー]{4,}")
+
+
+@lru_cache(maxsize=4096)
+def reading_of(name: str) -> str:
+    """A name's katakana reading (教育センター → キョウイクセンター), as folded text is compared."""
+    from index.analysis import reading  # the tokenizer is loaded only when kana text needs it
+
+    try:
+        return fold("".join(reading(name)))
+    except Exception:  # no dictionary: kana questions just do not meet kanji names
+        return ""
+
+
+def remove_department(text: str, department: str) -> str:
+    """The text without the department, as written or as its reading in kana."""
+    out = _remove(text, [department])
+    if out == SPACE_RE.sub(" ", text).strip() and (key := reading_of(department)):
+        out = _remove(text, [jaconv.kata2hira(key), key])
+    return out
 
 
 def find_name(text: str, names: Iterable[str]) -> str | None:
@@ -438,7 +472,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
 
     department = find_department(norm, departments)
     # Keywords are looked for outside a department name: こども家庭相談課 is not a request for 相談.
-    scan = _remove(norm, [department]) if department else norm
+    scan = remove_department(norm, department) if department else norm
     keywords = {intent: _has(scan, words) for intent, words in INTENT_WORDS.items()}
     seen = [w for words in keywords.values() for w in words]
 
@@ -475,8 +509,8 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
         return result("pledge_status", **extra)
 
     if department:
-        rest = _remove(norm, [department])
-        rest = re.sub(r"(担当(して)?(いる|る)?|取り?組み?|事業|施策|仕事|業務|一覧|全部|すべて|全て|内容|何|なに|"
+        rest = remove_department(norm, department)
+        rest = re.sub(r"(担当(して)?(いる|る)?|取り?組み?|とりくみ|事業|施策|仕事|業務|一覧|全部|すべて|全て|内容|何|なに|"
                       r"やって(る|いる)?|してる|いること|こと|について|見たい|見せて|リスト|教えて(ください)?|ですか|"
                       # 「X課は何部？」「X課ってどこの部？」「X課が受け持ってる計画の取組ある？」 ask about the department
                       r"(何|どこの|どの)?(部|局)(の課)?|課|どこ|所属|ある|受け持って(る|いる)?|受け持ち|(地域)?福祉計画|計画|って|"
@@ -493,7 +527,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     window = find_name(norm, windows)
     if window and fold(window) not in fold(query):
         query = f"{query} {window}".strip()  # named in romaji: search with the name as written
-    if keywords["find_window"] or WANT_RE.search(scan) or window:
+    if keywords["find_window"] or WANT_RE.search(scan) or window or GO_RE.search(scan):
         return result("find_window", **extra)
     if re.search(r"どこ|where", norm, re.I):
         return result("who_handles", **extra)

@@ -232,3 +232,75 @@ def test_eval_reports_accuracy_per_intent(madoguchi_runtime, capsys, tmp_path):
     main(["--gold", str(small)], searcher_factory=madoguchi_runtime.live.current)
     out = capsys.readouterr().out
     assert "overall" in out and "pledges asked by number: 1.00" in out and "ぴよぴよ星" in out
+
+
+# -- generalising fixes and product fixes ----------------------------------------------------------
+
+def test_crisis_words_get_care_emergency_numbers_and_the_confirmed_window(assistant, searcher):
+    window = next(w for w in searcher.all("window") if "自殺対策" in w.topics)
+    for audience in ("citizen", "staff"):
+        answer = assistant.ask("もう死にたい", audience=audience)
+        assert "ひとりではありません" in answer.text
+        assert "119" in answer.text and "110" in answer.text
+        assert answer.results[0].id == window.id and window.name in answer.text
+        # No number but 119, 110 and the windows' own confirmed phones is ever written.
+        known = {r.phone for r in answer.results if r.phone}
+        assert set(re.findall(r"0\d{1,4}-\d{1,4}-\d{3,4}", answer.text)) <= known
+
+
+def test_off_topic_question_is_unknown_and_says_what_we_can_do(assistant):
+    answer = assistant.ask("今日の天気は？")
+    assert answer.intent == "unknown" and not answer.confident
+    assert "相談窓口" in answer.text and "公約" in answer.text
+    assert len(answer.results) == 1  # the one-stop window only: no far-fetched "near" records
+
+
+def test_a_half_understood_question_stays_a_search(assistant):
+    assert assistant.ask("でこぼこ道路の整備").intent == "search"
+
+
+def test_three_part_code_lists_every_initiative_under_it(assistant, searcher):
+    expected = sorted(i.id for i in searcher.all("initiative") if i.code.startswith("1-3-2-"))
+    answer = assistant.ask("1-3-2の担当", audience="staff")
+    assert answer.intent == "who_handles"
+    assert sorted(r.id for r in answer.results) == expected
+    assert f"{len(expected)} 件" in answer.text
+
+
+def test_caution_is_shown_wherever_a_doubtful_row_is_answered(assistant, searcher):
+    row = next(i for i in searcher.all("initiative") if i.caution and not i.relisting)
+    for audience in ("citizen", "staff"):
+        answer = assistant.ask(f"{row.code}の担当", audience=audience)
+        assert row.caution[:20] in answer.text
+    result = assistant.record(row.id)
+    assert any(d.label == "注意" and d.unconfirmed for d in result.details)
+    assert "要確認" in result.summary
+    page = assistant.department_page(row.departments[0])
+    assert any(r.id == row.id and "要確認" in r.summary for r in page.results)
+
+
+def test_department_page_results_hold_every_initiative_relistings_marked(assistant, searcher):
+    name = "福祉総務課"
+    rows = searcher.by_department(name)
+    page = assistant.department_page(name)
+    initiatives = [r for r in page.results if r.kind == "initiative"]
+    assert sorted(r.id for r in initiatives) == sorted(i.id for i in rows)
+    relisted = {i.id for i in rows if i.relisting}
+    assert relisted and all("再掲" in r.summary for r in initiatives if r.id in relisted)
+    own = len(rows) - len(relisted)
+    assert f"{own} 件" in page.text and f"再掲 {len(relisted)} 件" in page.text
+
+
+def test_figure_question_answers_with_the_fact_that_states_it(assistant, searcher):
+    answer = assistant.ask("くらしと福祉の相談窓口には年にどれくらい相談がくる？", audience="staff")
+    first = searcher.get(answer.results[0].id)
+    assert answer.intent == "search"
+    assert first is not None and re.search(r"\d", first.text) and "相談" in first.text
+
+
+def test_several_troubles_at_once_lead_to_the_one_stop_window(assistant, searcher):
+    one_stop = next(w for w in searcher.all("window") if w.one_stop)
+    answer = assistant.ask("親の介護と借金と子どもの不登校が一度に来て、何から手をつけたらいいのか")
+    assert answer.intent == "find_window"
+    assert answer.results[0].id == one_stop.id
+    assert len(answer.results) >= 2  # the specialised windows follow it

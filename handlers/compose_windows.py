@@ -1,0 +1,63 @@
+"""Several troubles at once (介護 + 借金 + 不登校): the one-stop window first, the specialised ones after it.
+
+A question that touches many rows of the routing table has no single specialist; the
+city's one-stop window (くらしと福祉の相談窓口) exists for exactly that case, so it leads.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from typing import TYPE_CHECKING
+
+from handlers.understand import fold
+
+if TYPE_CHECKING:
+    from handlers.assistant import Assistant
+
+MANY = 3  # distinct troubles (routing rows with different first windows) that make a question "several at once"
+
+
+_MATCHERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _matcher(assistant: Assistant) -> tuple[re.Pattern | None, dict[str, tuple[str, ...]]]:
+    """One pattern for every routing keyword variant (made once per assistant) and variant → first windows.
+
+    A lookahead finds a keyword at every position, so 「子どもの不登校」 yields both 子ども and 不登校."""
+    if assistant not in _MATCHERS:
+        first_of: dict[str, tuple[str, ...]] = {}
+        for route, keys in zip(assistant._routes, assistant._route_keys, strict=True):
+            for _, variants in keys:
+                for v in variants:
+                    if v:
+                        first_of.setdefault(v, tuple(route.first))
+        alternation = "|".join(map(re.escape, sorted(first_of, key=len, reverse=True)))
+        _MATCHERS[assistant] = (re.compile(f"(?=({alternation}))") if alternation else None, first_of)
+    return _MATCHERS[assistant]
+
+
+def troubles(assistant: Assistant, u) -> int:
+    """How many different troubles the question names: routing rows matched, counted by their first windows."""
+    pattern, first_of = _matcher(assistant)
+    if pattern is None:
+        return 0
+    text = fold(u.text)  # as written: the plan words a synonym adds would count one trouble twice
+    return len({first_of[m] for m in pattern.findall(text)})
+
+
+def many_troubles(assistant: Assistant, u) -> bool:
+    return troubles(assistant, u) >= MANY
+
+
+def one_stop_first(assistant: Assistant, searcher, u, windows: list) -> list:
+    """``windows`` ((window, value, confident) best first) with the one-stop window moved to the front
+    when the question names several troubles at once."""
+    if not many_troubles(assistant, u):
+        return windows
+    one_stop = assistant._one_stop(searcher)
+    if one_stop is None:
+        return windows
+    rest = [w for w in windows if w[0].id != one_stop.id]
+    top = windows[0][1] if windows else 1.0
+    return [(one_stop, top + 1.0, True), *[(w, v, True) for w, v, _ in rest[:2]], *rest[2:]]
