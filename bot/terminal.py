@@ -90,18 +90,10 @@ def corpus_stats(args: argparse.Namespace) -> int:
 
 
 def corpus_validate(args: argparse.Namespace) -> int:
-    from corpus.loader import CorpusValidationError, load_corpus
-    from corpus.models import CorpusError
+    """Parse and validate only; errors reach bot.cli.main, which prints each with its line and exits 1."""
+    from corpus.loader import load_corpus
 
-    try:
-        corpus = load_corpus(Settings.from_args(args).corpus_dir)
-    except CorpusValidationError as error:
-        for problem in error.problems:
-            print(f"エラー {problem}", file=sys.stderr)
-        return 1
-    except CorpusError as error:
-        print(f"エラー {error}", file=sys.stderr)
-        return 1
+    corpus = load_corpus(Settings.from_args(args).corpus_dir)
     for conflict in corpus.conflicts:
         print(f"要確認 {conflict.document}:{','.join(map(str, conflict.lines))} {conflict.message}")
     print("OK " + json.dumps(corpus.stats(), ensure_ascii=False))

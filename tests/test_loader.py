@@ -142,3 +142,11 @@ def test_cautions_point_at_the_rows_they_doubt(corpus):
             initiative = next(i for i in corpus.initiatives if i.code == code)
             assert initiative.caution and first <= initiative.source.line <= last
     assert not [i for i in corpus.initiatives if i.caution and i.code not in {c for e in entries for c in e["codes"]}]
+
+
+def test_corpus_validate_cli_names_the_problem_and_fails(corpus_copy):
+    (corpus_copy / "sources" / PLEDGE_REPORT).write_text("")
+    run = subprocess.run([sys.executable, "-m", "bot.cli", "corpus", "validate", "--corpus", str(corpus_copy)],
+                         capture_output=True, text=True, cwd=REPO)
+    assert run.returncode == 1
+    assert f"{PLEDGE_REPORT}: 空のファイルです" in run.stderr
