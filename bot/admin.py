@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from bot.db import Database
 from bot.querylog import QueryLog
@@ -53,6 +53,8 @@ LISTED_CHANGES = 30  # per kind in the printed report; JSON has them all
 
 STATUS_LABELS = {"ok": "成功", "refused": "中止（索引は変更していません）", "busy": "実行中のため中止",
                  "rolled_back": "ひとつ前の版に戻しました", "checked": "検証のみ（索引は変更していません）"}
+SESSION_COOKIE = "madoguchi_admin"
+SESSION_SECONDS = 30 * 60
 HTTP_CODES = {"ok": 200, "rolled_back": 200, "checked": 200, "refused": 422, "busy": 409}
 
 
@@ -366,6 +368,28 @@ def unanswered_command(args: argparse.Namespace) -> int:
 # -- HTTP ------------------------------------------------------------------------------
 
 
+class AdminSession:
+    """A signed expiry time, keyed by the admin token: no server-side state, and changing the token
+    ends every session."""
+
+    def __init__(self, key: bytes, lifetime: int = SESSION_SECONDS):
+        self.key = key
+        self.lifetime = lifetime
+
+    def _signature(self, expires: str) -> str:
+        return hmac.new(self.key, f"admin-session:{expires}".encode(), "sha256").hexdigest()
+
+    def issue(self) -> str:
+        expires = str(int(time.time()) + self.lifetime)
+        return f"{expires}.{self._signature(expires)}"
+
+    def valid(self, cookie: str | None) -> bool:
+        expires, _, signature = (cookie or "").partition(".")
+        if not (self.key and expires.isdigit() and signature):
+            return False
+        return hmac.compare_digest(signature, self._signature(expires)) and int(expires) > time.time()
+
+
 def create_router(runtime: Runtime, db: Database, settings: Settings | None = None) -> APIRouter:
     """/admin/*; bot.app mounts it only when MADOGUCHI_ADMIN_TOKEN is set (``settings`` holds the token)."""
     from bot.web import TEMPLATES
@@ -416,33 +440,52 @@ def create_router(runtime: Runtime, db: Database, settings: Settings | None = No
                             headers={"Content-Disposition": 'attachment; filename="unanswered.csv"'})
         return {"days": days, "questions": rows}
 
-    # The page: a form takes the token (POST body, never the URL); an Authorization header works too.
-    def page(request: Request, token: str, message: dict | None = None, code: int = 200) -> HTMLResponse:
+    # The page: a form takes the token once (POST body, never a URL) and the browser then holds a short-lived
+    # signed session cookie instead of the token itself; an Authorization header works too.
+    session = AdminSession(expected)
+
+    def signed_in(request: Request) -> bool:
+        return valid(bearer(request)) or session.valid(request.cookies.get(SESSION_COOKIE))
+
+    def page(request: Request, message: dict | None = None, code: int = 200) -> HTMLResponse:
         context = {"status": status(settings), "unanswered": unanswered_rows(querylog, 30)[:50],
-                   "recent": querylog.recent(20), "token": token, "message": message,
+                   "recent": querylog.recent(20), "message": message,
                    "format_time": lambda t: datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")}
         return TEMPLATES.TemplateResponse(request, "admin.html", context, status_code=code)
 
     def login(request: Request, error: bool = False) -> HTMLResponse:
-        return TEMPLATES.TemplateResponse(request, "admin_login.html", {"error": error},
-                                          status_code=401 if error else 200)
+        response = TEMPLATES.TemplateResponse(request, "admin_login.html", {"error": error},
+                                              status_code=401 if error else 200)
+        response.delete_cookie(SESSION_COOKIE, path="/admin")
+        return response
 
     @router.get("", response_class=HTMLResponse, summary="Admin page (token form)")
     def admin_page(request: Request) -> HTMLResponse:
-        token = bearer(request)
-        return page(request, token) if valid(token) else login(request)
+        return page(request) if signed_in(request) else login(request)
 
-    @router.post("", response_class=HTMLResponse, summary="Admin page after the token form")
-    def admin_login(request: Request, token: str = Form("")) -> HTMLResponse:
-        return page(request, token) if valid(token) else login(request, error=True)
-
-    @router.post("/console/reindex", response_class=HTMLResponse, summary="Reindex from the admin page")
-    def console_reindex(request: Request, token: str = Form(""), force: bool = Form(False),
-                        rollback: bool = Form(False)) -> HTMLResponse:
+    @router.post("", response_class=HTMLResponse, summary="Sign in with the token form")
+    def admin_login(request: Request, token: str = Form("")) -> Response:
         if not valid(token):
+            return login(request, error=True)
+        # Post/redirect/get: reloading the page never re-posts the token.
+        response = RedirectResponse("/admin", status_code=303)
+        response.set_cookie(SESSION_COOKIE, session.issue(), max_age=SESSION_SECONDS, path="/admin",
+                            httponly=True, samesite="strict", secure=request.url.scheme == "https")
+        return response
+
+    @router.post("/logout", summary="Sign out of the admin page")
+    def admin_logout() -> Response:
+        response = RedirectResponse("/admin", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/admin")
+        return response
+
+    # SameSite=Strict keeps other sites from posting this form with the cookie (no CSRF token needed).
+    @router.post("/console/reindex", response_class=HTMLResponse, summary="Reindex from the admin page")
+    def console_reindex(request: Request, force: bool = Form(False), rollback: bool = Form(False)) -> HTMLResponse:
+        if not signed_in(request):
             return login(request, error=True)
         report = after(run_rollback(settings) if rollback else run_reindex(settings, force=force))
         message = {"status": report["status"], "text": format_report(report)}
-        return page(request, token, message, code=HTTP_CODES.get(report["status"], 500))
+        return page(request, message, code=HTTP_CODES.get(report["status"], 500))
 
     return router

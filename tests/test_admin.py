@@ -56,26 +56,54 @@ def test_status(client, admin_settings):
     assert body["last_report"]["status"] == "ok" and body["reindex_running"] is False
 
 
-def test_admin_page_takes_the_token_in_a_form(client):
+def test_admin_page_signs_in_with_the_token_form_and_keeps_a_session_cookie(client):
     login = client.get("/admin")
     assert login.status_code == 200 and 'type="password"' in login.text and "live-version" not in login.text
     assert client.post("/admin", data={"token": "wrong"}).status_code == 401
-    page = client.post("/admin", data={"token": TOKEN})
+    assert "madoguchi_admin" not in client.cookies
+    signed_in = client.post("/admin", data={"token": TOKEN}, follow_redirects=False)
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/admin"
+    cookie = signed_in.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/admin" in cookie and TOKEN not in cookie
+    page = client.get("/admin")
     live = client.get("/healthz").json()["index_version"]
     assert page.status_code == 200 and live in page.text
+    # The token never reaches the page: the forms post to the console with the session cookie only.
+    assert TOKEN not in page.text and 'name="token"' not in page.text
+    assert 'action="/admin/console/reindex" method="post"' in page.text
+    # Signing out ends the session.
+    client.post("/admin/logout")
+    assert "live-version" not in client.get("/admin").text
+    client.cookies.clear()
     header = client.get("/admin", headers=AUTH)
     assert header.status_code == 200 and live in header.text
-    # The page's reindex form posts the token in the body, never in a URL.
-    assert f"?token={TOKEN}" not in page.text and 'action="/admin/console/reindex" method="post"' in page.text
+
+
+@pytest.mark.parametrize("forge", ["expired", "tampered", "garbage", "other-token"])
+def test_a_forged_or_expired_session_is_refused(client, forge):
+    from bot.admin import AdminSession
+
+    valid = AdminSession(TOKEN.encode()).issue()
+    expires, _, signature = valid.partition(".")
+    cookie = {
+        "expired": AdminSession(TOKEN.encode(), lifetime=-1).issue(),
+        "tampered": f"{int(expires) + 3600}.{signature}",
+        "garbage": "not-a-session",
+        "other-token": AdminSession(b"another-token").issue(),
+    }[forge]
+    client.cookies.set("madoguchi_admin", cookie, path="/admin")
+    assert "live-version" not in client.get("/admin").text
+    assert client.post("/admin/console/reindex").status_code == 401
 
 
 def test_admin_page_reindex_refused(client, admin_settings):
     add_revision(admin_settings.corpus_dir, "003_truncated.txt", truncated_plan())
     live = client.get("/healthz").json()["index_version"]
-    page = client.post("/admin/console/reindex", data={"token": TOKEN})
+    assert client.post("/admin/console/reindex").status_code == 401  # not signed in: nothing runs
+    client.post("/admin", data={"token": TOKEN})
+    page = client.post("/admin/console/reindex")
     assert page.status_code == 422 and "003_truncated.txt" in page.text
     assert client.get("/healthz").json()["index_version"] == live
-    assert client.post("/admin/console/reindex", data={"token": "nope"}).status_code == 401
 
 
 def test_reindex_against_a_running_server(admin_settings):
