@@ -58,8 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="ゴールド質問集で回答精度を測る")
     evaluate.add_argument("--gold", help="questions file (default tests/gold/questions.yaml)")
-    evaluate.add_argument("--set", dest="gold_set", choices=["questions", "heldout"],
-                          help="named question set in tests/gold/ (instead of --gold)")
+    evaluate.add_argument("--set", dest="gold_set", metavar="NAME",
+                          help="named question set in tests/gold/ (questions, heldout, blind2; instead of --gold)")
     evaluate.add_argument("--misses", type=int, default=40, help="list at most this many misses")
     evaluate.set_defaults(handler=_run("handlers.evaluate:main"))
 
