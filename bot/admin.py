@@ -36,7 +36,7 @@ from bot.db import Database
 from bot.querylog import QueryLog
 from bot.settings import Settings
 from corpus.diff import LISTS, Change, counts, diff_corpora, summary
-from corpus.loader import CorpusValidationError, load_corpus
+from corpus.loader import CorpusValidationError, curated_dir, load_corpus
 from corpus.models import Corpus, CorpusError
 from index.build import CORPUS_FILE, MANIFEST_FILE
 from index.store import IndexStore
@@ -177,7 +177,7 @@ def run_reindex(settings: Settings, *, corpus_dir: Path | str | None = None, for
             if dry_run:
                 report["status"] = "checked"
                 return _finish(store, report, started, save=False)
-            version = store.build(corpus)
+            version = store.build(corpus, curated_dir(corpus_dir))
             store.activate(version)
             report["version"] = version
             report["removed_versions"] = store.prune(keep=KEEP_VERSIONS)

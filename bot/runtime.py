@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 
 from bot.settings import Settings
-from corpus.loader import load_corpus
+from corpus.loader import curated_dir, load_corpus
 from handlers.assistant import Assistant
 from index.store import IndexStore, LiveSearcher
 
@@ -35,7 +35,7 @@ def ensure_index(store: IndexStore, settings: Settings, wait_seconds: float = 30
         try:
             with ReindexLock(store):
                 if store.live_version() is None:
-                    version = store.build(load_corpus(settings.corpus_dir))
+                    version = store.build(load_corpus(settings.corpus_dir), curated_dir(settings.corpus_dir))
                     store.activate(version)
         except ReindexBusy:
             if time.monotonic() > deadline:

@@ -371,4 +371,3 @@ def load_routing(curated_dir: Path, window_ids: set[str] | None = None) -> list[
             first=first, next=following, note=entry.get("note", ""), source=_source(file, entry),
         ))
     return routes
-

@@ -12,11 +12,12 @@ from collections import Counter
 from pathlib import Path
 
 from corpus.cautions import apply_cautions
-from corpus.curated_loader import load_departments, load_windows
+from corpus.curated_loader import ROUTING_FILE, load_departments, load_routing, load_windows
 from corpus.models import Corpus, CorpusError
 from corpus.ordinances import merge_ordinances, ordinance_conflicts
 from corpus.parsers import PARSERS
 from corpus.passages import chunk_passages
+from corpus.synonyms import SYNONYMS_FILE, load_synonyms
 
 SOURCE_SUFFIXES = (".txt", ".pdf")
 
@@ -87,6 +88,20 @@ def load_sources(sources_dir: Path) -> tuple[dict[str, tuple[object, str]], dict
     return dict(sorted(chosen.items())), superseded
 
 
+def curated_dir(corpus_dir: Path | str) -> Path:
+    """The curated data of a corpus folder (windows, departments, cautions and the vocabulary)."""
+    return Path(corpus_dir) / "curated"
+
+
+def check_vocabulary(curated: Path, window_ids: set[str]) -> None:
+    """synonyms.yaml and routing.yaml go into each index version with the records (index/build.py): a broken
+    one is refused with the corpus, naming file and line. A missing one means the package's own."""
+    if (curated / SYNONYMS_FILE).is_file():
+        load_synonyms(curated / SYNONYMS_FILE)
+    if (curated / ROUTING_FILE).is_file():
+        load_routing(curated, window_ids)
+
+
 def load_corpus(corpus_dir: Path | str) -> Corpus:
     corpus_dir = Path(corpus_dir)
     chosen, superseded = load_sources(corpus_dir / "sources")
@@ -101,8 +116,9 @@ def load_corpus(corpus_dir: Path | str) -> Corpus:
     if missing:  # curated data cites these documents: say what is missing before anything else
         raise CorpusValidationError([CorpusError("corpus", None, f"文書がありません: {name}") for name in missing])
 
-    curated = corpus_dir / "curated"
+    curated = curated_dir(corpus_dir)
     corpus.windows = load_windows(curated, corpus_dir / "reference")
+    check_vocabulary(curated, {w.id for w in corpus.windows})
     corpus.departments = load_departments(curated, corpus_dir / "sources")
     corpus.conflicts += ordinance_conflicts(corpus.ordinances, texts)
     corpus.ordinances = merge_ordinances(corpus.ordinances, texts)

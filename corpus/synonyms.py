@@ -18,7 +18,8 @@ import yaml
 
 from corpus.models import CorpusError
 
-DEFAULT_PATH = Path(__file__).parent / "curated" / "synonyms.yaml"
+SYNONYMS_FILE = "synonyms.yaml"
+DEFAULT_PATH = Path(__file__).parent / "curated" / SYNONYMS_FILE
 
 
 @dataclass(frozen=True)
@@ -68,11 +69,20 @@ def _default() -> tuple[Synonym, ...]:
     return tuple(load_synonyms())
 
 
+_PARTICLE = re.compile(r"(?<=[\u3400-\u9fffァ-ヺー])[にへを](?=[\u3400-\u9fffぁ-ゖ])")
+
+
 def _variants(phrase: str) -> list[str]:
-    """A phrase and its continuative form: 払えない → 払えなく, 遅い → 遅く (「言葉が遅くて心配」)."""
+    """A phrase, its continuative form (払えない → 払えなく, 遅い → 遅く: 「言葉が遅くて心配」) and the same
+    without the particle people drop when they talk or type fast (学校に行かない → 学校行かない, お金を借り →
+    お金借り)."""
     out = [phrase]
-    if phrase.endswith("い") and len(phrase) >= 3:
-        out.append(phrase[:-1] + "く")
+    dropped = _PARTICLE.sub("", phrase, count=1)
+    if dropped != phrase and len(dropped) >= 3:
+        out.append(dropped)
+    for form in list(out):
+        if form.endswith("い") and len(form) >= 3:
+            out.append(form[:-1] + "く")
     return out
 
 

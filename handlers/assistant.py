@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import re
 import threading
 import weakref
@@ -43,18 +44,19 @@ from corpus.models import (
     Window,
     WindowFact,
 )
-from corpus.synonyms import _variants, bonus_terms, expand, load_synonyms
+from corpus.synonyms import load_synonyms
 from handlers import (
     compose_care,
     compose_department,
     compose_figures,
-    compose_kana,
     compose_sections,
     compose_windows,
 )
 from handlers.answer import Answer, Detail, Intent, Result, Suggestion
 from handlers.understand import Understanding, fold, understand
+from handlers.vocabulary import Vocabulary, load_vocabulary
 from index import analysis
+from index.build import VOCABULARY_DIR
 
 Audience = Literal["citizen", "staff"]
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ DOC_LABELS = {
 }
 CURATED_DIR = Path(__file__).resolve().parent.parent / "corpus" / "curated"
 PHONE_RE = re.compile(r"0\d{1,4}-\d{1,4}-\d{3,4}")
+SPECIFIC_WEIGHT = 1.0  # IDF-weighted coverage of the question by a window's own facts (see _specificity)
 RELEVANT = 0.5  # share of the question's content found in a record for a confident answer
 HELP_TEXT = (
     "鎌倉市の福祉の窓口や計画についてお答えします。たとえば次のように聞いてください。\n"
@@ -115,6 +118,13 @@ def _fit(text: str, limit: int = CITIZEN_MAX) -> str:
 _KANA_ONLY = re.compile(r"^[ぁ-ゖァ-ヺー\s]+$")
 
 
+@lru_cache(maxsize=1024)
+def _morphemes(normalized: str) -> tuple:
+    """Sudachi's analysis of a normalised question (C units), made once for the reranking and the
+    window specificity that both read it."""
+    return tuple(analysis.morphemes(normalized, parts=False))
+
+
 @lru_cache(maxsize=4096)
 def _content_grams(text: str) -> tuple[str, ...]:
     """Folded character bigrams of the content words of a text (Sudachi decides what is content:
@@ -125,7 +135,7 @@ def _content_grams(text: str) -> tuple[str, ...]:
         chunks = text.split()
     else:
         chunks, run = [], []
-        for morph in analysis.morphemes(text, parts=False):
+        for morph in _morphemes(text):
             if morph.content and re.search(r"\w", morph.surface):
                 run.append(morph.surface)
             elif run:
@@ -135,6 +145,29 @@ def _content_grams(text: str) -> tuple[str, ...]:
             chunks.append("".join(run))
     grams = [c[i : i + 2] for c in chunks for i in range(max(1, len(c) - 1))]
     return tuple(dict.fromkeys(fold(g) for g in grams))
+
+
+_HIRAGANA_ONLY = re.compile(r"^[ぁ-ゖー]+$")
+
+
+@lru_cache(maxsize=1024)
+def _specific_words(text: str) -> tuple[tuple[str, ...], ...]:
+    """The question's content words that can tell one window from another, each as its folded surface and
+    Sudachi normalised form (引き篭もり → 引き籠もり). Whole words, not bigrams: じいちゃん must not meet
+    赤ちゃん. Left out: suffixes (さん, 歳, 方), verbs written in hiragana (しまう) and short hiragana
+    words (じい, やつ), which say nothing about a place."""
+    text = analysis.normalize(text or "").lower()[:400]
+    out: dict[tuple[str, ...], None] = {}
+    for morph in _morphemes(text):
+        surface = morph.surface
+        if not morph.content or morph.pos == "接尾辞" or not re.search(r"\w", surface):
+            continue
+        if _HIRAGANA_ONLY.match(surface) and (len(surface) < 3 or morph.pos == "動詞"):
+            continue
+        if morph.pos == "動詞" and len(surface) == 1:
+            continue
+        out[tuple(dict.fromkeys(fold(w) for w in (surface, morph.norm) if w))] = None
+    return tuple(out)
 
 
 _VIEWS: dict[int, tuple[weakref.ref, tuple[str, str, tuple[str, ...]]]] = {}
@@ -178,29 +211,69 @@ def _each(searcher, kind: str):
 class Assistant:
     def __init__(self, searcher: Callable[[], object], synonyms=None, routes=None):
         self._searcher = searcher
+        # Vocabulary given here is used for every version; otherwise each index version answers with the
+        # synonyms and routing it was built with (its own copy), and these defaults serve versions without one.
+        self._given = (synonyms, routes)
         try:
-            self._synonyms = synonyms if synonyms is not None else load_synonyms()
+            synonyms = synonyms if synonyms is not None else load_synonyms()
         except Exception:  # a broken vocabulary file must not take the assistant down
             log.exception("synonyms could not be loaded; answering without query expansion")
-            self._synonyms = []
+            synonyms = []
         try:
-            self._routes = routes if routes is not None else load_routing(CURATED_DIR)
+            routes = routes if routes is not None else load_routing(CURATED_DIR)
         except Exception:
             log.exception("routing table could not be loaded; answering from search alone")
-            self._routes = []
-        # The same question text is expanded several times per answer (search, rerank, relevance of
-        # each candidate): the vocabulary is fixed for this assistant, so each text is matched once.
-        self._expand = lru_cache(maxsize=1024)(lambda text: tuple(dict.fromkeys(
-            [*expand(text, self._synonyms), *compose_kana.kana_terms(text, self._synonyms)])))
-        self._bonus = lru_cache(maxsize=1024)(lambda text: tuple(bonus_terms(text, self._synonyms)))
-        self._bonus_folded = lru_cache(maxsize=1024)(lambda text: tuple(fold(t) for t in self._bonus(text)))
-        # Routing keywords with their folded variants, computed once.
-        self._route_keys = [[(k, tuple(fold(v) for v in _variants(k))) for k in route.keywords if k]
-                            for route in self._routes]
+            routes = []
+        self._default_vocabulary = Vocabulary(synonyms, routes)
+        self._local = threading.local()  # the vocabulary of the version the current request is answered from
         # Per index version: what every question needs from the whole corpus (names, lists by
         # status or chapter …), computed once rather than scanning every record per question.
         self._versions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._versions_lock = threading.Lock()
+
+    # -- vocabulary of the version -------------------------------------------------
+
+    def _vocabulary(self, searcher) -> Vocabulary:
+        """The synonyms and routing of the searcher's index version (read once per version)."""
+        path = getattr(searcher, "path", None)
+        if path is None or all(given is not None for given in self._given):
+            return self._default_vocabulary
+        folder = Path(path) / VOCABULARY_DIR
+        if not folder.is_dir():  # a version built before versions carried their vocabulary
+            return self._default_vocabulary
+        return self._version(searcher, "vocabulary", lambda: load_vocabulary(
+            folder, *self._given, fallback=self._default_vocabulary))
+
+    def _current(self):
+        """The live searcher, with this thread's vocabulary set to its version's for the request."""
+        searcher = self._searcher()
+        self._local.vocabulary = self._vocabulary(searcher)
+        return searcher
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return getattr(self._local, "vocabulary", None) or self._default_vocabulary
+
+    @property
+    def _synonyms(self):
+        return self.vocabulary.synonyms
+
+    @property
+    def _routes(self):
+        return self.vocabulary.routes
+
+    @property
+    def _route_keys(self):
+        return self.vocabulary.route_keys
+
+    def _expand(self, text: str) -> tuple[str, ...]:
+        return self.vocabulary.expand(text)
+
+    def _bonus(self, text: str) -> tuple[str, ...]:
+        return self.vocabulary.bonus(text)
+
+    def _bonus_folded(self, text: str) -> tuple[str, ...]:
+        return self.vocabulary.bonus_folded(text)
 
     # -- public API ------------------------------------------------------------
 
@@ -214,7 +287,7 @@ class Assistant:
 
     def department_page(self, name: str) -> Answer:
         try:
-            searcher = self._searcher()
+            searcher = self._current()
             department = self._find_department(searcher, name or "")
             if department is None:
                 return self._fallback(name or "", "department", "staff")
@@ -225,7 +298,7 @@ class Assistant:
 
     def window_page(self, window_id: str) -> Answer:
         try:
-            searcher = self._searcher()
+            searcher = self._current()
             window = searcher.get(window_id) if isinstance(window_id, str) else None
             if not isinstance(window, Window):
                 return self._fallback(str(window_id or ""), "find_window", "citizen")
@@ -243,7 +316,7 @@ class Assistant:
 
     def record(self, record_id: str) -> Result | None:
         try:
-            searcher = self._searcher()
+            searcher = self._current()
             rec = searcher.get(record_id) if isinstance(record_id, str) else None
             return self._result(rec, searcher=searcher) if rec is not None else None
         except Exception:
@@ -253,7 +326,7 @@ class Assistant:
     # -- routing ---------------------------------------------------------------
 
     def _ask(self, text: str, audience: Audience, forced: Intent | None) -> Answer:
-        searcher = self._searcher()
+        searcher = self._current()
         u = understand(text, self._department_names(searcher), self._window_names(searcher))
         if forced:
             u.intent = forced
@@ -368,6 +441,48 @@ class Assistant:
 
         return self._version(searcher, "window_facts", build)
 
+    def _window_index(self, searcher) -> dict:
+        """Per version: each window's folded full text (every fact), and the names or aliases that are not
+        distinctive because another window's name, aliases or topics hold them too (ヒキコモリ, 母子保健).
+
+        Saying such a word is asking about a topic, not naming the window."""
+        def build():
+            texts: dict[str, str] = {}
+            titles: dict[str, str] = {}
+            names: dict[str, list[str]] = {}
+            for window in _each(searcher, "window"):
+                if isinstance(window, Window):
+                    view = _record_view(window)
+                    texts[window.id], titles[window.id] = view[1], view[0]
+                    names[window.id] = [fold(n) for n in [window.name, *window.aliases] if len(n) >= 3]
+            shared = {key for window_id, keys in names.items() for key in keys
+                      if any(key in title for other, title in titles.items() if other != window_id)}
+            return {"texts": texts, "shared": frozenset(shared)}
+
+        return self._version(searcher, "window_index", build)
+
+    def _specificity(self, searcher, u: Understanding) -> tuple[dict[str, float], dict[str, float]]:
+        """Window id → share of the question's words the window's own facts hold, each word weighted by
+        how few windows hold it (IDF over the windows): 坂ノ下 or 理学療法士 says more about which window
+        is meant than 相談 or 子ども. Words no window holds weigh like common ones (frame words, chat)."""
+        texts = self._window_index(searcher)["texts"]
+        words = _specific_words(u.query or u.text)
+        if not texts or not words:
+            return {}, {}
+        n = len(texts)
+        holders = {keys: [w for w, text in texts.items() if any(k in text for k in keys)] for keys in words}
+        common = math.log(1 + 4)  # the weight of a word a quarter of the windows hold
+        weight = {g: math.log(1 + n / len(ws)) if ws else common for g, ws in holders.items()}
+        total = sum(weight.values())
+        out: dict[str, float] = {}
+        sure: dict[str, float] = {}  # the same share counting only words few windows hold (not 相談, 子ども)
+        for g, ws in holders.items():
+            for w in ws:
+                out[w] = out.get(w, 0.0) + weight[g] / total
+                if len(ws) * 4 <= n:
+                    sure[w] = sure.get(w, 0.0) + weight[g] / total
+        return out, sure
+
     def _expanded(self, u: Understanding, query: str | None = None) -> str:
         base = u.query or u.text if query is None else query
         terms = self._expand(u.text)
@@ -382,9 +497,10 @@ class Assistant:
         if not text:
             return []
         hits = self._dedupe(searcher, searcher.search(text, kinds=kinds, limit=max(30, limit * 3)))
-        return self._rerank(u, hits, query)[:limit]
+        shared = self._window_index(searcher)["shared"] if kinds is None or "window" in kinds else frozenset()
+        return self._rerank(u, hits, query, shared)[:limit]
 
-    def _rerank(self, u: Understanding, hits, query: str | None = None):
+    def _rerank(self, u: Understanding, hits, query: str | None = None, shared: frozenset[str] = frozenset()):
         """Order by how much of the question a record's own name covers, with the index score as a tiebreak.
 
         BM25 over OR-ed words favours long records that repeat a common word; a person
@@ -407,8 +523,9 @@ class Assistant:
             precision = sum(1 for g in title_grams if g in gram_set) / len(title_grams) if title_grams else 0.0
             synonym = 1.0 if any(t in title for t in terms) else 0.5 if any(t in body for t in terms) else 0.0
             value = 0.5 * score / top + 1.0 * cover_title + 0.3 * cover_body + 0.4 * synonym + 0.3 * precision
-            if kind == "window" and any(len(n) >= 3 and fold(n) in named for n in [record.name, *record.aliases]):
-                value += 1.0  # the person named this window
+            if kind == "window" and any(len(n) >= 3 and (key := fold(n)) in named and key not in shared
+                                        for n in [record.name, *record.aliases]):
+                value += 1.0  # the person named this window (by a name no other window also goes by)
             if kind == "passage":
                 value *= 0.8  # free text is the last resort when a record says the same
             ranked.append((value, item))
@@ -474,8 +591,9 @@ class Assistant:
                 return " ".join([record.title, *record.departments, record.aim, record.outcome])
             case Window():
                 # Where and when it opens too: 「坂ノ下の居場所」「土曜日に開いている窓口」 name a window by them.
-                facts = [f.value for f in (record.summary, record.department, record.location, record.hours) if f]
-                return " ".join([record.name, *record.aliases, *record.topics, *facts])
+                facts = [f.value for f in (record.summary, record.department, record.bureau, record.operator,
+                                           record.location, record.hours, record.how_to, record.opened) if f]
+                return " ".join([record.name, *record.aliases, *record.topics, *record.audience, *facts])
             case Ordinance():
                 return " ".join([record.name, record.purpose])
             case Kpi():
@@ -914,11 +1032,14 @@ class Assistant:
     def _windows(self, searcher, u: Understanding) -> list[tuple[Window, float, bool]]:
         """Windows for the question, best first: (window, value, confident)."""
         bonus, firm = self._route_bonus(searcher, u)
+        specific, sure = self._specificity(searcher, u)
         scored: dict[str, tuple[Window, float, bool]] = {}
         for _, _, value, record in self._hits(searcher, u, {"window"}, limit=40):
             if isinstance(record, Window):
-                extra = bonus.get(record.id, 0.0)
-                scored[record.id] = (record, value + extra, self._confident(u, record) or record.id in firm)
+                extra = bonus.get(record.id, 0.0) + SPECIFIC_WEIGHT * specific.get(record.id, 0.0)
+                confident = self._confident(u, record) or record.id in firm or \
+                    sure.get(record.id, 0.0) >= RELEVANT
+                scored[record.id] = (record, value + extra, confident)
         for window_id, extra in bonus.items():
             if window_id not in scored and isinstance(window := searcher.get(window_id), Window):
                 scored[window_id] = (window, extra, window_id in firm)

@@ -22,19 +22,21 @@ _MATCHERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _matcher(assistant: Assistant) -> tuple[re.Pattern | None, dict[str, tuple[str, ...]]]:
-    """One pattern for every routing keyword variant (made once per assistant) and variant → first windows.
+    """One pattern for every routing keyword variant (made once per vocabulary: each index version has its
+    own routing table) and variant → first windows.
 
     A lookahead finds a keyword at every position, so 「子どもの不登校」 yields both 子ども and 不登校."""
-    if assistant not in _MATCHERS:
+    vocabulary = assistant.vocabulary
+    if vocabulary not in _MATCHERS:
         first_of: dict[str, tuple[str, ...]] = {}
-        for route, keys in zip(assistant._routes, assistant._route_keys, strict=True):
+        for route, keys in zip(vocabulary.routes, vocabulary.route_keys, strict=True):
             for _, variants in keys:
                 for v in variants:
                     if v:
                         first_of.setdefault(v, tuple(route.first))
         alternation = "|".join(map(re.escape, sorted(first_of, key=len, reverse=True)))
-        _MATCHERS[assistant] = (re.compile(f"(?=({alternation}))") if alternation else None, first_of)
-    return _MATCHERS[assistant]
+        _MATCHERS[vocabulary] = (re.compile(f"(?=({alternation}))") if alternation else None, first_of)
+    return _MATCHERS[vocabulary]
 
 
 def troubles(assistant: Assistant, u) -> int:

@@ -160,13 +160,14 @@ def evaluate(assistant: Assistant, gold: list[dict], audience: str = "staff") ->
 @contextlib.contextmanager
 def fresh_searcher(corpus_dir: Path | str | None = None) -> Iterator[Callable[[], object]]:
     """A temporary index of the current corpus: build, activate, yield ``live.current``, clean up."""
-    from corpus.loader import default_corpus_dir, load_corpus
+    from corpus.loader import curated_dir, default_corpus_dir, load_corpus
     from index.store import IndexStore, LiveSearcher
 
-    corpus = load_corpus(corpus_dir or default_corpus_dir())
+    corpus_dir = corpus_dir or default_corpus_dir()
+    corpus = load_corpus(corpus_dir)
     with tempfile.TemporaryDirectory(prefix="madoguchi-eval-") as tmp:
         store = IndexStore(Path(tmp))
-        store.activate(store.build(corpus))
+        store.activate(store.build(corpus, curated_dir(corpus_dir)))
         live = LiveSearcher(store)
         try:
             yield live.current

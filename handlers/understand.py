@@ -241,6 +241,9 @@ def kana_numbers(text: str) -> str:
 DIALECT = (
     (re.compile(r"(?<=[かがさざただなばまらわえけせてねべめれこ])へん(?=[かよでねなのけやわ。、?？!！\s]|$)"), "ない"),
     (re.compile(r"(?<=[かがさざただなばまらわり])ん(?=けど|から|ので|のに)"), "ない"),
+    # 行かん / 学校いかん / 分からん / 知らん at a phrase end: a verb's a-row stem after a kanji (or the い of
+    # いく, いらん) then ん is a negation. Not after さ (田中さん) or が (胃がん), which are words of their own.
+    (re.compile(r"(?<=[一-龥い][かたばまらわ])ん(?=$|[。、?？!！\s]|よ|ね|し|くて|ように|ようにな|ようなっ)"), "ない"),
     (re.compile(r"しとる|しとう|しよる|しちょる|しちょう"), "している"),
     (re.compile(r"(?<=[てで])(?:とる|ちょる)|(?<=[っ])とる"), "いる"),
     (re.compile(r"やけん|じゃけん|だけん|やき(?=[、\s])|さかい"), "だから"),
@@ -503,7 +506,8 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
         return result(max(last, key=last.get), **extra)
     if keywords["ordinance"]:
         return result("ordinance", **extra)
-    if keywords["kpi"] or KPI_RE.search(strip_filler(norm)):
+    # 「何人生まれてるか、目標は828人？」: a figure and its target is what a plan indicator states.
+    if keywords["kpi"] or KPI_RE.search(strip_filler(norm)) or (FIGURE_RE.search(norm) and "目標" in norm):
         return result("kpi", **extra)
     if keywords["pledge_status"]:
         return result("pledge_status", **extra)

@@ -5,7 +5,8 @@ JSON (``corpus.json``, exactly ``Corpus.model_dump_json()``; the admin diff
 compares versions with it), ``records.json`` + ``records.bin`` (each record's
 id, list and the byte span of its JSON in corpus.json, so the Searcher parses
 only the records it shows and holds no copy of the corpus) and
-``manifest.json`` (counts).
+``manifest.json`` (counts) and ``vocabulary/`` (the curated synonyms.yaml and routing.yaml the
+corpus was loaded with: answers follow the version's own vocabulary, see handlers/vocabulary.py).
 
 Documents are added in corpus order with one writer into one segment, so a
 record's position in records.json is its Whoosh document number and each
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import sys
 from array import array
 from collections import Counter
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from corpus.curated_loader import ROUTING_FILE, load_routing
 from corpus.models import (
     Chapter,
     Corpus,
@@ -39,6 +42,8 @@ from corpus.models import (
     RelatedPlan,
     Window,
 )
+from corpus.synonyms import DEFAULT_PATH as DEFAULT_SYNONYMS
+from corpus.synonyms import SYNONYMS_FILE, load_synonyms
 from index.analysis import memo_analysis
 from index.schema import build_schema
 
@@ -47,6 +52,7 @@ CORPUS_FILE = "corpus.json"
 MANIFEST_FILE = "manifest.json"
 RECORDS_FILE = "records.json"
 RECORDS_DATA = "records.bin"
+VOCABULARY_DIR = "vocabulary"
 
 # Record kinds that are not a contract kind are searched as passages.
 CONTRACT_KINDS = {"pledge", "initiative", "policy", "window", "ordinance", "kpi", "department", "passage"}
@@ -86,9 +92,12 @@ def _fields(record: Record) -> dict:
             def value(fact):
                 return fact.value if fact else ""
 
+            # Every fact of the window, so its own distinctive words find it: where it is (坂ノ下, 大船高校の
+            # 近く), when it opens (火曜日), who it is for (手帳の有無を問わない), how to use it.
             return {"title": record.name, "aliases": "\n".join([*record.aliases, *record.topics]),
                     "departments": _join(value(record.department), value(record.bureau), value(record.operator)),
-                    "body": _join(value(record.summary), "\n".join(record.audience), value(record.how_to))}
+                    "body": _join(value(record.summary), "\n".join(record.audience), value(record.how_to),
+                                  value(record.location), value(record.hours), value(record.opened))}
         case Chapter():
             return {"title": f"{record.number} {record.title}", "code": record.number, "section": record.number,
                     "body": _join(record.vision, *record.current, *record.issues, *record.actions,
@@ -246,9 +255,28 @@ def write_corpus(directory: Path, chunks, table: dict) -> str:
     return digest.hexdigest()
 
 
-def build_index(corpus: Corpus, directory: Path) -> dict:
-    """Write a complete version into ``directory`` (created); return counts by record kind."""
+def write_vocabulary(directory: Path, curated_dir: Path | None) -> None:
+    """Copy the curated vocabulary (synonyms.yaml, routing.yaml) into the version, checked first: a file
+    that does not load fails the build, as a broken source does. A file the curated folder lacks is
+    taken from the package's own corpus/curated."""
+    default_dir = DEFAULT_SYNONYMS.parent
+    target = directory / VOCABULARY_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    for name, load in ((SYNONYMS_FILE, load_synonyms), (ROUTING_FILE, lambda path: load_routing(path.parent))):
+        source = Path(curated_dir) / name if curated_dir else None
+        if source is None or not source.is_file():
+            source = default_dir / name
+        load(source)
+        shutil.copyfile(source, target / name)
+
+
+def build_index(corpus: Corpus, directory: Path, curated_dir: Path | None = None) -> dict:
+    """Write a complete version into ``directory`` (created); return counts by record kind.
+
+    ``curated_dir``: the curated folder the corpus was loaded with, whose vocabulary the version keeps
+    (default: the package's corpus/curated)."""
     directory = Path(directory)
+    write_vocabulary(directory, curated_dir)
     (directory / WHOOSH_DIR).mkdir(parents=True, exist_ok=True)
     ix = whoosh_index.create_in(str(directory / WHOOSH_DIR), build_schema())
     counts: Counter[str] = Counter()

@@ -75,8 +75,9 @@ class IndexStore:
             stamp = newest + timedelta(microseconds=1)
         return f"{stamp:{STAMP}}-{digest[:8]}"
 
-    def build(self, corpus: Corpus) -> str:
-        """Build a new (not yet live) version; return its id."""
+    def build(self, corpus: Corpus, curated_dir: Path | None = None) -> str:
+        """Build a new (not yet live) version; return its id. ``curated_dir``: the curated folder the corpus
+        was loaded with (its vocabulary goes into the version; default the package's)."""
         with self._lock:
             self.versions_dir.mkdir(parents=True, exist_ok=True)
             self.tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -84,7 +85,7 @@ class IndexStore:
             version = self._new_id(corpus_digest(corpus.model_dump_json()))
             work = self.tmp_dir / f"{version}.{uuid.uuid4().hex[:6]}"
             try:
-                build_index(corpus, work)
+                build_index(corpus, work, curated_dir)
                 # Validate before it may become live: it opens and holds every document.
                 with Searcher(work) as searcher:
                     reader = searcher._whoosh().reader()
