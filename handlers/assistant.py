@@ -53,7 +53,7 @@ from handlers import (
     compose_windows,
 )
 from handlers.answer import Answer, Detail, Intent, Result, Suggestion
-from handlers.understand import Understanding, fold, understand
+from handlers.understand import SPACE_RE, STATUS_CUE_RE, STRONG_WHO, Understanding, fold, understand
 from handlers.vocabulary import Vocabulary, load_vocabulary
 from index import analysis
 from index.build import VOCABULARY_DIR
@@ -74,6 +74,11 @@ DOC_LABELS = {
 CURATED_DIR = Path(__file__).resolve().parent.parent / "corpus" / "curated"
 PHONE_RE = re.compile(r"0\d{1,4}-\d{1,4}-\d{3,4}")
 SPECIFIC_WEIGHT = 1.0  # IDF-weighted coverage of the question by a window's own facts (see _specificity)
+# Intents a progress cue (どうなった …) may turn into pledge_status, and how much of the question a pledge must cover.
+PLEDGE_CUE_INTENTS = ("search", "who_handles", "ordinance", "find_window")
+PLEDGE_TOPIC = 0.6
+RARITY_KINDS = ("pledge", "initiative", "policy", "window", "ordinance", "kpi", "department", "passage")
+OFF_TOPIC_COVER = 0.35  # rarity-weighted share of the question the nearest records hold, below which it is not ours
 RELEVANT = 0.5  # share of the question's content found in a record for a confident answer
 HELP_TEXT = (
     "鎌倉市の福祉の窓口や計画についてお答えします。たとえば次のように聞いてください。\n"
@@ -148,6 +153,7 @@ def _content_grams(text: str) -> tuple[str, ...]:
 
 
 _HIRAGANA_ONLY = re.compile(r"^[ぁ-ゖー]+$")
+_KATAKANA = re.compile(r"[ァ-ヺ]")
 
 
 @lru_cache(maxsize=1024)
@@ -334,6 +340,8 @@ class Assistant:
             u.intent = "crisis"  # type: ignore[assignment]  # answered with care, reported as find_window
         elif u.intent == "search" and not u.figure and compose_windows.many_troubles(self, u):
             u.intent = "find_window"  # several troubles at once: a place to go, not a document
+        elif self._asks_pledge_progress(searcher, u):
+            u.intent = "pledge_status"  # 「〜はどうなった」 about something a pledge promised
         handler = {
             "crisis": lambda s, q, a: compose_care.crisis_answer(self, s, q, a),
             "help": self._help,
@@ -353,6 +361,26 @@ class Assistant:
         if audience == "citizen":
             answer.text = _fit(answer.text)
         return answer
+
+    def _asks_pledge_progress(self, searcher, u: Understanding) -> bool:
+        """A progress question (どうなった, 結局やったの, どこまで進んでる) whose topic a pledge covers well:
+        the pledge record answers it, whatever other intent words the question also has."""
+        enacted = u.enacted_cue and u.intent == "ordinance"
+        if not (u.status_cue or enacted) or u.intent not in PLEDGE_CUE_INTENTS or u.count:
+            return False
+        if u.pledge_number or u.initiative_code or u.policy_number or u.section_code:
+            return False
+        if any(k in STRONG_WHO for k in u.keywords):  # 「〜ってどこの課？」 asks for a department, not progress
+            return False
+        topic = SPACE_RE.sub(" ", STATUS_CUE_RE.sub(" ", u.query)).strip() or u.query  # the cue is not the topic
+        hits = self._hits(searcher, u, {"pledge"}, limit=3, query=topic)
+        pledge = self._relevance(u, hits[0][3], topic) if hits else 0.0
+        if pledge < PLEDGE_TOPIC:
+            return False
+        if enacted and not u.status_cue:  # 「〜条例は制定された？」: a pledge only when it fits better than any ordinance
+            ordinances = self._hits(searcher, u, {"ordinance"}, limit=3)
+            return not ordinances or self._relevance(u, ordinances[0][3]) < pledge
+        return True
 
     # -- helpers -----------------------------------------------------------------
 
@@ -567,17 +595,56 @@ class Assistant:
             out.append((hit_id, hit.kind, hit.score, record))
         return out
 
-    def _relevance(self, u: Understanding, record: Record) -> float:
+    def _relevance(self, u: Understanding, record: Record, query: str | None = None) -> float:
         """How much of the question a record covers: bigram overlap, or a synonym term found in it."""
         text = _record_view(record)[1]
         if not text:
             return 0.0
         if any(t in text for t in self._bonus_folded(u.text)):
             return 1.0
-        grams = _content_grams(u.query or u.text)
+        grams = _content_grams(query or u.query or u.text)
         if not grams:
             return 0.0
         return sum(1 for g in grams if g in text) / len(grams)
+
+    def _gram_rarity(self, searcher) -> tuple[int, dict[str, int]]:
+        """(records, bigram → how many records hold it), once per index version: how much a word of the
+        question says. 鎌倉 or 今日 is in many records, 天気 or 日経 in none."""
+        def build():
+            df: dict[str, int] = {}
+            n = 0
+            each = getattr(searcher, "iter", None)
+            records = each() if callable(each) else (r for kind in RARITY_KINDS for r in searcher.all(kind))
+            for record in records:
+                n += 1
+                body = fold(self._record_text(record))
+                for gram in {body[i : i + 2] for i in range(len(body) - 1)}:
+                    df[gram] = df.get(gram, 0) + 1
+            return n, df
+
+        return self._version(searcher, "gram_rarity", build)
+
+    def _weighted_cover(self, searcher, u: Understanding, records) -> float:
+        """The largest share of the question's content a record holds, each bigram weighted by its rarity
+        (IDF over all records): a record that only shares 鎌倉 or 平均 covers little of 「日経平均」."""
+        # Folded grams are katakana; one that is not katakana in the question (こ道 of でこぼこ道路, ボウハン of
+        # ぼうはん) is a kana spelling the records cannot hold as written, not evidence of another topic.
+        if _KANA_ONLY.match(u.query or u.text):
+            return 1.0  # written in kana only: the records hold it in kanji, only synonyms meet it
+        n, df = self._gram_rarity(searcher)
+        grams = [g for g in _content_grams(u.query or u.text) if not _KATAKANA.search(g) or g in u.text or g in df]
+        if not grams or u.english:  # kana spellings and English meet the records through synonyms only
+            return 1.0
+        terms = self._bonus_folded(u.text)
+        if any(t in _record_view(r)[1] for r in records for t in terms):
+            return 1.0  # a plan word for the question is in the record
+        weight = {g: math.log(1 + n / (1 + df.get(g, 0))) for g in grams}
+        total = sum(weight.values()) or 1.0
+        best = 0.0
+        for record in records:
+            body = _record_view(record)[1]
+            best = max(best, sum(w for g, w in weight.items() if g in body) / total)
+        return best
 
     @staticmethod
     def _record_text(record: Record) -> str:
@@ -1175,6 +1242,8 @@ class Assistant:
         if chapter is not None:
             hits = [(chapter.id, "passage", 9.9, chapter), *[h for h in hits if h[0] != chapter.id]]
             return self._chapter_answer(searcher, u, chapter, hits, audience)
+        if hits and self._weighted_cover(searcher, u, [h[3] for h in hits[:3]]) < OFF_TOPIC_COVER:
+            return self._low_confidence(searcher, u, audience, "unknown", [])  # only generic words matched
         if not hits or not self._confident(u, hits[0][3]):
             intent = compose_care.off_topic(self, u, hits)  # off our topic: no far-fetched "near" records
             return self._low_confidence(searcher, u, audience, intent, hits if intent == "search" else [])

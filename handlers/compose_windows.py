@@ -48,7 +48,15 @@ def troubles(assistant: Assistant, u) -> int:
     return len({first_of[m] for m in pattern.findall(text)})
 
 
+# 「何から相談したらいいのか」「どこから手をつければ」: overwhelmed by more than one thing at once.
+OVERWHELMED_RE = re.compile(r"(?:何|なに)から(?:相談|手を|話|始め|はじめ|どう)|どこから(?:相談|手を|話)")
+# 「クビになるし、貯金も底をついたし、…」: troubles listed clause after clause with 〜し.
+LISTED_RE = re.compile(r"(?<=[るたいだ])し(?=[、,\s]|[一-龥ぁ-ゖァ-ヺ])(?!て|た|ま|ょ|ゃ|ゅ|い|か|な)")
+
+
 def many_troubles(assistant: Assistant, u) -> bool:
+    if OVERWHELMED_RE.search(u.text) or len(LISTED_RE.findall(u.text)) >= MANY - 1:
+        return True
     return troubles(assistant, u) >= MANY
 
 

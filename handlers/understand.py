@@ -51,6 +51,11 @@ POLICY_RE = re.compile(r"(?:施策|政策|policy)\s*(?:no\.?|#|第|番号|の|�
 POLICY_AFTER_RE = re.compile(r"(?<!\d)0*(\d{1,2})\s*(?:番目?)?\s*の?\s*(?:施策|政策)")
 BARE_NUMBER_RE = re.compile(r"^\s*(?:no\.?|#|第)?\s*(\d{1,3})\s*(?:番目?|項目?め?|号)?\s*$", re.I)
 
+# 「170項目のうち」「全170件中」: a number that counts the pledges, not one of them.
+COUNT_RE = re.compile(r"(?<![\d第])(\d{1,3})\s*(?:項目|件|個|本)?\s*(?:のうち|の中で|中)|(?<![\d第.#])(\d{1,3})\s*(?:項目|件|個)(?!め|目)")
+# 「達成はいくつ」「何項目達成」: a count over the pledges, answered by the report's own statement.
+COUNT_ASK_RE = re.compile(r"いくつ|何項目|何件|何個|幾つ|how many")
+
 # Status words that may follow a bare number: 「15の進捗」「15は達成？」.
 STATUS_WORDS = ("進捗", "状況", "達成", "結果", "評価", "どうなった", "どうなってる", "status", "progress")
 
@@ -125,6 +130,37 @@ GO_RE = re.compile(r"どこ[にへで]?(?:行|い|聞|き|連絡|電話|知ら�
                    r"どう(?:やったら|やって|すれば|したら)(?:使|つか|利用|申し?込|受け|相談|頼)")
 # 「出生数の目標」「受診率の目標は」: a figure and its target → a plan indicator.
 KPI_RE = re.compile(r"(率|割合|数|件数|人数)[のは]?\s*(目標|実績|現状|推移)|(率|割合)\s*[はって?？]*$")
+# 「どうなった」「結局やったの？」「どこまで進んでる？」「〜って言ってたよね」「制定された？」: the progress of
+# something promised. Whether it is a pledge is decided against the pledges (the assistant checks the topic).
+STATUS_CUE_RE = re.compile(
+    r"どうなった|どうなって(?:る|い)|結局|どこまで進|進んで(?:る|いる|います|ます)|"
+    r"(?:何か|なにか)(?:した|やった)|って(?:言って|いって|話|約束)"
+)
+# 「〜条例は制定された？」 (yes or no, not いつ): the promise to make it, when no ordinance of that name exists.
+ENACTED_CUE_RE = re.compile(r"(?:制定|策定)(?:された|され|した)\s*(?:の|か)?\s*[?？]")
+# A department and "what do they do": 何を担当してる, 所管事業, 何かしてるの, どんな事業を持ってる, 担ってる取組.
+DEPARTMENT_ASK_RE = re.compile(
+    r"(?:何|なに|どんな|どういう|どのような)(?:か|を|が)?\s*(?:担当|担って|やって|して|持って|所管|受け持)|"
+    r"所管(?:事業|業務|する)|担って(?:る|いる)|(?:どんな|どういう|どのような)(?:事業|政策|施策|取組|仕事|業務|役割)|"
+    r"役割|業務内容|事業内容"
+)
+# 「このボットで何ができるの？」「はじめて使います」: asking what this service is, not a topic.
+HELP_RE = re.compile(
+    r"(?:ボット|bot|チャット|このサービス|このアプリ|このシステム|あなた|君|きみ)\S{0,6}?(?:何|なに)(?:が|を)?\s*(?:でき|聞け|きけ|わか)|"
+    r"(?:はじめて|初めて)(?:使|つか|利用)",
+    re.I,
+)
+# A person's situation and "is there help / where do I apply": 支援はありますか, 相談先ある？, 申込先は, 制度は,
+# 頼めるしくみは, 居場所ってある？ — a window is asked for even without 相談 or 窓口.
+WINDOW_ASK_RE = re.compile(
+    r"(?:支援|援助|相談先|申込先|申し?込み?先|問い?合わせ先|制度|しくみ|仕組み|居場所|預け先)\s*(?:って|は|が|とか|など|みたいなの|のような)?\s*(?:あり|ある|ない|ありません|ないか)|"
+    r"(?:相談先|申込先|申し?込み?先|問い?合わせ先|連絡先|制度|しくみ|仕組み)\s*(?:は|って)?\s*[?？]?$|"
+    r"どこ[にへで]?(?:話|問い?合わせ|持って|頼|申請)|"
+    r"(?:払え|返せ|働け|通え|暮らせ|生活でき|食べていけ|暮らしていけ)(?:そうに|そうも)?(?:ない|なく|ません)|限界"
+)
+# 「最新値と目標」「相談件数を減らす目標」: an indicator's value and target.
+KPI_ASK_RE = re.compile(r"(?:最新値|現状値|実績値|直近値|現在値)\S{0,3}目標|目標\S{0,3}(?:最新値|現状値|実績)|"
+                        r"(?:率|割合|数|件数|人数)を?(?:減らす|増やす|下げる|上げる|高める|低くする|伸ばす)目標")
 # 「担当課」「どこの課」 ask for a department by name: they outrank a department written in the question.
 STRONG_WHO = ("担当課", "どこの課", "どの課", "何課", "なに課", "担当部署", "どこの部署", "どの部署", "which department")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
@@ -153,6 +189,9 @@ class Understanding:
     crisis: bool = False  # words of wanting to die: the answer is care first
     figure: bool = False  # asks for a number (何人, 何％, どのくらい): facts and indicators answer it
     keywords: list[str] = field(default_factory=list)  # intent keywords that were seen
+    status_cue: bool = False  # asks how something promised is going: a pledge when one matches the topic
+    enacted_cue: bool = False  # 「〜は制定された？」: a promise to make it, unless such an ordinance exists
+    count: bool = False  # asks how many pledges (達成はいくつ): the report's own statement, not one pledge
 
     @property
     def empty(self) -> bool:
@@ -298,7 +337,14 @@ def _in_range(value: str | None, high: int) -> int | None:
 
 
 def find_pledge_number(text: str) -> int | None:
-    """A pledge number when the text names one: 公約15, 15番の公約, マニフェスト15, No.15, 15番, or just 15."""
+    """A pledge number when the text names one: 公約15, 15番の公約, マニフェスト15, No.15, 15番, or just 15.
+
+    A number that counts (170項目のうち, 全170件) is not a pledge: 「170項目のうち63番目」 names 63."""
+    if COUNT_RE.search(text):
+        text = COUNT_RE.sub(" ", text)
+        marked = PLEDGE_MARKED_RE.search(text)
+        if marked:  # 番/番目/No./号/第 mark the number that is asked about
+            return _in_range(marked.group(1) or marked.group(2), PLEDGE_MAX)
     for pattern in (PLEDGE_BEFORE_RE, PLEDGE_AFTER_RE):
         match = pattern.search(text)
         if match and (number := _in_range(match.group(1), PLEDGE_MAX)):
@@ -462,13 +508,15 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
 
     def result(intent: Intent, **kw) -> Understanding:
         return Understanding(raw=raw, text=norm, query=query, intent=intent, english=english,
-                             crisis=bool(CRISIS_RE.search(norm)), figure=bool(FIGURE_RE.search(norm)), **kw)
+                             crisis=bool(CRISIS_RE.search(norm)), figure=bool(FIGURE_RE.search(norm)),
+                             status_cue=bool(STATUS_CUE_RE.search(norm)),
+                             enacted_cue=bool(ENACTED_CUE_RE.search(norm)) and "いつ" not in norm, **kw)
 
     if not norm or not re.search(r"[\w]", norm):
         return result("help" if not norm else "unknown")
     if not re.search(r"\d", norm) and len(set(re.sub(r"\W", "", norm.lower()))) <= 1:
         return result("unknown")  # ｗｗｗｗ, ああああ, 0000: one character repeated says nothing we can search
-    if is_greeting(norm):
+    if is_greeting(norm) or HELP_RE.search(norm):
         return result("help")
     if CRISIS_RE.search(norm):
         return result("find_window")  # care first (u.crisis): handlers answer with the health window and 119/110
@@ -493,6 +541,9 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     pledge = find_pledge_number(norm)
     if pledge is not None:
         return result("pledge_status", pledge_number=pledge, keywords=seen)
+    if COUNT_RE.search(norm) and COUNT_ASK_RE.search(norm) and keywords["pledge_status"]:
+        # 「公約170項目のうち達成はいくつ？」: a count the report states, not pledge 170
+        return result("search", keywords=seen, count=True)
 
     three = THREE_PART_RE.search(norm)
     chapter = CHAPTER_RE.search(norm)
@@ -507,7 +558,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     if keywords["ordinance"]:
         return result("ordinance", **extra)
     # 「何人生まれてるか、目標は828人？」: a figure and its target is what a plan indicator states.
-    if keywords["kpi"] or KPI_RE.search(strip_filler(norm)) or (FIGURE_RE.search(norm) and "目標" in norm):
+    if keywords["kpi"] or KPI_RE.search(strip_filler(norm)) or KPI_ASK_RE.search(norm) or (FIGURE_RE.search(norm) and "目標" in norm):
         return result("kpi", **extra)
     if keywords["pledge_status"]:
         return result("pledge_status", **extra)
@@ -520,7 +571,8 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
                       r"(何|どこの|どの)?(部|局)(の課)?|課|どこ|所属|ある|受け持って(る|いる)?|受け持ち|(地域)?福祉計画|計画|って|"
                       r"[のはをがもと?？!！、。]|\s)", "", strip_filler(rest))
         strong_who = any(k in STRONG_WHO for k in keywords["who_handles"])
-        if not rest and not strong_who:
+        asks_role = DEPARTMENT_ASK_RE.search(remove_department(norm, department))
+        if (not rest or asks_role) and not strong_who:
             return result("department", department=department, **extra)
         extra["department"] = department
 
@@ -531,7 +583,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     window = find_name(norm, windows)
     if window and fold(window) not in fold(query):
         query = f"{query} {window}".strip()  # named in romaji: search with the name as written
-    if keywords["find_window"] or WANT_RE.search(scan) or window or GO_RE.search(scan):
+    if keywords["find_window"] or WANT_RE.search(scan) or window or GO_RE.search(scan) or WINDOW_ASK_RE.search(scan):
         return result("find_window", **extra)
     if re.search(r"どこ|where", norm, re.I):
         return result("who_handles", **extra)
