@@ -136,6 +136,9 @@ STATUS_CUE_RE = re.compile(
     r"どうなった|どうなって(?:る|い)|結局|どこまで進|進んで(?:る|いる|います|ます)|"
     r"(?:何か|なにか)(?:した|やった)|って(?:言って|いって|話|約束)"
 )
+# 「〜ってできたの？」「〜は実現した？」「〜ってやったの」: was the promise kept. Not for ordinances (「〜の条例は
+# できた？」 is an ordinance question, see ENACTED_CUE_RE) nor for 「いつできた」 (a date).
+KEPT_CUE_RE = re.compile(r"(?:でき|実現し|やっ)た(?:の|ん)?\s*(?:か|[?？]|$)")
 # 「〜条例は制定された？」 (yes or no, not いつ): the promise to make it, when no ordinance of that name exists.
 ENACTED_CUE_RE = re.compile(r"(?:制定|策定)(?:された|され|した)\s*(?:の|か)?\s*[?？]")
 # A department and "what do they do": 何を担当してる, 所管事業, 何かしてるの, どんな事業を持ってる, 担ってる取組.
@@ -509,7 +512,8 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     def result(intent: Intent, **kw) -> Understanding:
         return Understanding(raw=raw, text=norm, query=query, intent=intent, english=english,
                              crisis=bool(CRISIS_RE.search(norm)), figure=bool(FIGURE_RE.search(norm)),
-                             status_cue=bool(STATUS_CUE_RE.search(norm)),
+                             status_cue=bool(STATUS_CUE_RE.search(norm) or (
+                                 KEPT_CUE_RE.search(norm) and "条例" not in norm and "いつ" not in norm)),
                              enacted_cue=bool(ENACTED_CUE_RE.search(norm)) and "いつ" not in norm, **kw)
 
     if not norm or not re.search(r"[\w]", norm):

@@ -32,8 +32,14 @@ def test_progress_cue(text):
     assert understand(text).status_cue
 
 
-def test_plain_question_has_no_progress_cue():
-    assert not understand("ごみの戸別収集の担当課").status_cue
+@pytest.mark.parametrize("text, cue", [
+    ("鎌倉電力ってできたの？", True), ("残業ゼロは実現した？", True), ("バレエの事業ってやったの", True),
+    ("共生社会の条例はいつできた？", False),  # a date
+    ("無電柱化の条例はできた？", False),  # an ordinance question: ENACTED_CUE_RE weighs pledge against ordinance
+    ("ごみの戸別収集の担当課", False),
+])
+def test_was_the_promise_kept_cue(text, cue):
+    assert understand(text).status_cue is cue
 
 
 @pytest.mark.parametrize("text", ["発達支援室はどんな事業を持ってる？", "商工課って福祉関係で何かしてるの？",
