@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from bot import web
 from bot.cache import CachedAssistant
@@ -73,15 +74,20 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             yield
         db.dispose()
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI / ReDoc served by this process (fastapi-offline ships the files):
+    # FastAPI's defaults load them from a CDN, which fails offline and shows staff IPs to a third party.
+    app = FastAPIOffline(
         title="madoguchi",
         summary="鎌倉市の窓口・計画案内（LINE / Telegram / Web）",
         version="0.1.0",
         lifespan=lifespan,
+        # No "valid spec" badge: it would fetch an image from validator.swagger.io with the spec's URL.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
     app.state.runtime = runtime
     app.state.db = db
+    app.state.channels = channels  # e.g. channel.backlog.pending, for operations and tests
 
     @app.get("/healthz", tags=["Operations"], summary="Liveness and the live index version")
     def healthz() -> dict:

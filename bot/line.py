@@ -3,7 +3,9 @@
 The webhook verifies ``X-Line-Signature`` over the raw body before anything else,
 acknowledges at once and answers in a background task with the reply token,
 falling back to a push message when the token has expired. Redelivered events
-(same ``webhookEventId``) are answered at most once thanks to ``bot.db``.
+(same ``webhookEventId``) are answered at most once thanks to ``bot.db``. When
+too many answers are pending (``bot.backlog``) a signed webhook gets 503 before
+any event is recorded or processed, so LINE's redelivery of it is answered normally.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import json
 import logging
 import struct
+import time
 import uuid
 import zlib
 from pathlib import Path
@@ -40,6 +43,7 @@ from linebot.v3.webhooks import (
     TextMessageContent,
 )
 
+from bot.backlog import REPLY_TOKEN_LIFETIME, Backlog, overloaded
 from bot.db import Database
 from bot.http_body import read_body
 from bot.querylog import asking_user
@@ -51,6 +55,8 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000  # LINE batches a few events; anything near a megabyte is not LINE
 DEFAULT_API = "https://api.line.me"
+# Deterministic push retry keys: a push retried for the same event is delivered once by LINE.
+RETRY_KEY_NAMESPACE = uuid.UUID("6f1c1d2e-5a0b-4c47-9d0e-6d61646f6775")
 RICHMENU_FILE = Path(__file__).with_name("richmenu.json")
 
 
@@ -67,6 +73,8 @@ class LineChannel:
         )
         self._client: AsyncApiClient | None = None
         self.api: AsyncMessagingApi | None = None
+        self.backlog = Backlog("LINE", settings.webhook_backlog)
+        self.reply_token_lifetime = REPLY_TOKEN_LIFETIME
 
     async def start(self) -> None:
         self._client = AsyncApiClient(self.configuration)
@@ -86,9 +94,13 @@ class LineChannel:
             events = self.parse(body, request.headers.get("X-Line-Signature")) if body is not None else None
             if events is None:
                 return Response("invalid request", status_code=400, media_type="text/plain")
+            # Refused only after the signature check: anything unsigned still gets 400 (DESIGN.md), the
+            # check costs far less than one answer, and an empty Verify request is always accepted.
+            if events and not self.backlog.admit(len(events)):
+                return overloaded()
             # Acknowledge now; LINE does not wait for the answer and redelivers on timeouts.
             if events:
-                background.add_task(self.handle_events, events)
+                background.add_task(self.handle_events, events, time.monotonic())
             return Response("OK", media_type="text/plain")
 
         return router
@@ -105,16 +117,22 @@ class LineChannel:
             log.warning("LINE webhook with a malformed body", exc_info=True)
         return None
 
-    async def handle_events(self, events: list[Event]) -> None:
-        await asyncio.gather(*(self.handle_event(event) for event in events))
+    async def handle_events(self, events: list[Event], received: float | None = None) -> None:
+        """Answer the events of one admitted webhook (``received``: its time.monotonic() on arrival)."""
+        try:
+            await asyncio.gather(*(self.handle_event(event, received) for event in events))
+        finally:
+            self.backlog.release(len(events))
 
-    async def handle_event(self, event: Event) -> None:
+    async def handle_event(self, event: Event, received: float | None = None) -> None:
         try:
             # Everything blocking (database, index search, rendering) in one worker-thread hop,
             # so the event loop stays free for webhooks and replies.
             messages = await asyncio.to_thread(self.prepare, event)
             if messages:
-                await self.reply(event, messages)
+                # Measured from our own arrival time (no clock skew): the token was issued before that.
+                stale = received is not None and time.monotonic() - received > self.reply_token_lifetime
+                await self.reply(event, messages, token_expired=stale)
         except Exception:
             log.exception("LINE event failed")
 
@@ -148,10 +166,15 @@ class LineChannel:
             answer = self.assistant.ask(value or data, audience="citizen")
         return render.render_answer(answer)
 
-    async def reply(self, event: Event, messages: list[dict]) -> None:
+    async def reply(self, event: Event, messages: list[dict], token_expired: bool = False) -> None:
+        """Reply with the token; push instead when it has expired (known, or as LINE answers).
+
+        Never both: the push happens only when LINE refused the reply token, and a reply that fails
+        any other way (network, 5xx) is logged, not pushed, so an answer is never sent twice.
+        """
         assert self.api is not None, "LineChannel.start() not called"
         sdk_messages = [_Rendered(m) for m in messages]
-        token = getattr(event, "reply_token", None)
+        token = None if token_expired else getattr(event, "reply_token", None)
         if token and set(token) != {"0"}:  # the console's Verify uses dummy all-zero tokens
             try:
                 await self.api.reply_message(ReplyMessageRequest.construct(reply_token=token, messages=sdk_messages))
@@ -161,11 +184,16 @@ class LineChannel:
                 if error.status != 400 or "reply token" not in body.lower():
                     raise
                 log.info("LINE reply token expired; pushing instead")
+        elif token_expired:
+            log.info("LINE event waited past its reply token's lifetime; pushing instead")
         target = _push_target(event)
         if target:
-            # The retry key makes a retried push idempotent on LINE's side.
+            # The retry key makes a retried push idempotent on LINE's side; derived from the event id,
+            # a second push for the same event (another replica, a retry) is not delivered again.
+            event_id = getattr(event, "webhook_event_id", None)
+            key = uuid.uuid5(RETRY_KEY_NAMESPACE, event_id) if event_id else uuid.uuid4()
             await self.api.push_message(
-                PushMessageRequest.construct(to=target, messages=sdk_messages), x_line_retry_key=str(uuid.uuid4())
+                PushMessageRequest.construct(to=target, messages=sdk_messages), x_line_retry_key=str(key)
             )
 
 

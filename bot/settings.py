@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.backlog import DEFAULT_LIMIT as DEFAULT_WEBHOOK_BACKLOG
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
@@ -18,6 +20,8 @@ class Settings(BaseSettings):
     # Key for hashing channel user ids in the query log; generated and kept under data_dir when unset.
     log_secret: str | None = Field(None, validation_alias="MADOGUCHI_LOG_SECRET")
     log_retention_days: int = Field(90, validation_alias="MADOGUCHI_LOG_RETENTION_DAYS")
+    # Most answers a channel may owe before its webhook answers 503 (bot.backlog explains the default).
+    webhook_backlog: int = Field(DEFAULT_WEBHOOK_BACKLOG, ge=1, validation_alias="MADOGUCHI_WEBHOOK_BACKLOG")
 
     line_channel_secret: str | None = Field(None, validation_alias="LINE_CHANNEL_SECRET")
     line_channel_access_token: str | None = Field(None, validation_alias="LINE_CHANNEL_ACCESS_TOKEN")

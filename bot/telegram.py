@@ -3,6 +3,10 @@
 One ``Application`` serves both modes: built with ``.updater(None)`` it is
 started and stopped by the FastAPI lifespan and fed from ``POST
 /webhook/telegram``; built with an updater it runs ``madoguchi telegram-polling``.
+In webhook mode each update is handed to the application's update processor
+directly (what its update queue would do) so the pending ones can be counted:
+past the backlog limit (``bot.backlog``) the webhook answers 503 and Telegram
+sends the update again later.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.backlog import Backlog, overloaded
 from bot.db import Database
 from bot.http_body import read_body
 from bot.querylog import asking_user
@@ -87,6 +92,7 @@ class TelegramChannel:
         self.assistant = assistant
         self.db = db
         self.codec = CallbackCodec()
+        self.backlog = Backlog("Telegram", settings.webhook_backlog)
         builder = (
             Application.builder()
             .token(settings.telegram_bot_token)
@@ -122,10 +128,20 @@ class TelegramChannel:
             update = self.parse(body) if body is not None else None
             if update is None:
                 return Response("invalid update", status_code=400, media_type="text/plain")
-            await self.application.update_queue.put(update)
+            # Refused before the update is recorded as seen (bot.db), so Telegram's retry is answered.
+            if not self.backlog.admit():
+                return overloaded()
+            self.application.create_task(self._process(update), update=update)
             return Response("OK", media_type="text/plain")
 
         return router
+
+    async def _process(self, update: Update) -> None:
+        """What the application's update fetcher does with a queued update, plus the backlog count."""
+        try:
+            await self.application.update_processor.process_update(update, self.application.process_update(update))
+        finally:
+            self.backlog.release()
 
     def parse(self, body: bytes) -> Update | None:
         if len(body) > MAX_BODY_BYTES:

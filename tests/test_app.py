@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import httpx
 import pytest
@@ -55,6 +56,21 @@ def test_openapi_documents_the_routes(client):
     schema = client.get("/openapi.json").json()
     assert {"/healthz", "/api/ask"} <= set(schema["paths"])
     assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_api_docs_load_nothing_from_outside_the_server(client, page):
+    """Swagger UI / ReDoc assets are served locally: no CDN (offline use; staff IPs stay in house)."""
+    html = client.get(page).text
+    assert not re.findall(r"(?:https?:)?//[^\s\"'<>]+", html), "an absolute URL in the page"
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+    assert any(a.endswith(".js") for a in assets), "the page should load its script"
+    for asset in assets:
+        assert asset.startswith("/"), asset
+        response = client.get(asset)
+        assert response.status_code == 200 and len(response.content) > 1000, asset
+    if page == "/docs":
+        assert '"validatorUrl": null' in html  # no badge image fetched from validator.swagger.io
 
 
 def test_channels_without_secrets_are_off_and_the_server_still_starts(client):
