@@ -53,7 +53,7 @@ from handlers import (
     compose_windows,
 )
 from handlers.answer import Answer, Detail, Intent, Result, Suggestion
-from handlers.understand import SPACE_RE, STATUS_CUE_RE, STRONG_WHO, Understanding, fold, understand
+from handlers.understand import SPACE_RE, STATUS_CUE_RE, STRONG_WHO, Understanding, fold, strip_cues, understand
 from handlers.vocabulary import Vocabulary, load_vocabulary
 from index import analysis
 from index.build import VOCABULARY_DIR
@@ -95,6 +95,31 @@ HELP_SUGGESTIONS = [
     Suggestion(label="子育ての相談", query="子育ての相談をしたい"),
     Suggestion(label="公約の達成状況", query="公約の達成状況"),
 ]
+
+
+# What a fact or passage must state to answer each kind of fact question (understand.FACT_CUES).
+FACT_HOLDS = {
+    "date": re.compile(r"(?:令和|平成|昭和)\s*(?:\d+|元)\s*年|\d{4}\s*年|年度"),
+    "number": re.compile(r"\d[\d,.]*\s*(?:人|件|[%％]|世帯|か所|箇所|ヶ所|カ所|通|回|割)"),
+    "meaning": re.compile(r"^用語|とは|のこと|をいう|を指す|を意味"),
+    "trend": re.compile(r"増加|減少|推移|増えて|減って|横ばい|から[\d,.]+\s*\S{0,3}へ"),
+    "survey": re.compile(r"アンケート|調査|回答"),
+}
+FACT_BONUS = 0.7  # a fact stating what is asked (a date, a count…) beats a window that only shares the topic
+FACT_YEAR_BONUS = 0.2  # 「2025年は何人？」: of two facts on the topic, the one stating that year
+FACT_TOPIC_SHARE = 0.8  # … when it covers the question's words nearly as well as the best-covering hit
+
+
+def _year_names(text: str) -> tuple[str, ...]:
+    """How documents write the years a question names: 2025年 → 2025年, 令和7年 (the plans write both)."""
+    names = []
+    for year in {int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年", text)}:
+        names.append(f"{year}年")
+        if year >= 2019:
+            names.append(f"令和{year - 2018}年")
+        elif year >= 1989:
+            names.append(f"平成{year - 1988}年")
+    return tuple(names)
 
 
 def _short(text: str, limit: int) -> str:
@@ -541,6 +566,14 @@ class Assistant:
         terms = self._bonus_folded(u.text)
         named = fold(u.text)
         top = max(score for _, _, score, _ in hits) or 1.0
+        asks = u.asks if u.intent == "search" else ()
+        # Topic coverage without the cue words: 「増えてる？」 must not make a record that says 増えて on-topic.
+        # Digits are left out too: a year asked for is weighed on its own (years), not as topic words.
+        about = tuple(g for g in _content_grams(strip_cues(query if query is not None else (u.query or u.text)))
+                      if not any(c.isdigit() for c in g)) if asks else ()
+        abouts = {id(r): sum(1 for g in about if g in _record_view(r)[1]) / len(about) for *_, r in hits} if about else {}
+        best_about = max(abouts.values(), default=0.0)
+        years = _year_names(u.text) if about else ()
         ranked = []
         for item in hits:
             _, kind, score, record = item
@@ -556,6 +589,12 @@ class Assistant:
                 value += 1.0  # the person named this window (by a name no other window also goes by)
             if kind == "passage":
                 value *= 0.8  # free text is the last resort when a record says the same
+            if about and isinstance(record, (Fact, Passage)) and abouts[id(record)] >= FACT_TOPIC_SHARE * best_about:
+                stated = " ".join([getattr(record, "topic", ""), getattr(record, "text", "")])
+                if any(FACT_HOLDS[a].search(stated) for a in asks):
+                    value += FACT_BONUS  # it states the date / count / meaning asked for, on the same topic
+                if any(y in stated for y in years):
+                    value += FACT_YEAR_BONUS
             ranked.append((value, item))
         ranked.sort(key=lambda pair: -pair[0])
         return [(i, k, value, r) for value, (i, k, _, r) in ranked]

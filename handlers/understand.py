@@ -195,6 +195,7 @@ class Understanding:
     status_cue: bool = False  # asks how something promised is going: a pledge when one matches the topic
     enacted_cue: bool = False  # 「〜は制定された？」: a promise to make it, unless such an ordinance exists
     count: bool = False  # asks how many pledges (達成はいくつ): the report's own statement, not one pledge
+    asks: tuple[str, ...] = ()  # kinds of fact asked for (date, number, meaning, trend, survey): see FACT_CUES
 
     @property
     def empty(self) -> bool:
@@ -320,6 +321,32 @@ FIGURE_RE = re.compile(
     r"how many|how much|what percent|percentage",
     re.I,
 )
+
+# What kind of fact a question asks for: a record stating that kind of fact answers it better than a window
+# or an initiative that only shares the topic word (the assistant checks the record's text for it).
+FACT_CUES = (
+    ("date", re.compile(r"いつ|何年|なんねん|何月|何日|始まった|はじまった|始めた|できた日|制定された日|開設|開始|when", re.I)),
+    ("number", re.compile(r"何人|なんにん|何件|なんけん|何[%％]|何パーセント|なんパーセント|何割|何世帯|何か所|何箇所|"
+                          r"どのくらい|どれくらい|どれぐらい|どのぐらい|how many|percent", re.I)),
+    ("meaning", re.compile(r"どういう意味|意味は|意味って|とは[?？]?$|って(?:なに|何|なん)(?:ですか|なの|[?？]|$)|定義|what is|meaning", re.I)),
+    ("trend", re.compile(r"増えて|減って|ふえて|へって|増加|減少|推移|変化|傾向|増えた|減った")),
+    ("survey", re.compile(r"アンケート|調査結果|市民調査|意識調査|survey", re.I)),
+)
+
+# 「…アンケート結果」「調査では？」: what a survey found, even when the question says 相談 (not a window).
+SURVEY_ASK_RE = re.compile(r"(?:アンケート|調査)(?:の)?(?:結果|では|によると)")
+
+
+def fact_cues(text: str) -> tuple[str, ...]:
+    """The kinds of fact the (normalised) question asks for, e.g. 「いつ始まった」 → ("date",)."""
+    return tuple(name for name, pattern in FACT_CUES if pattern.search(text))
+
+
+def strip_cues(text: str) -> str:
+    """The question without its fact-cue words: what it is about, not what it asks (「いつ始まった」 goes)."""
+    for _, pattern in FACT_CUES:
+        text = pattern.sub(" ", text)
+    return SPACE_RE.sub(" ", text).strip()
 
 
 def unify_codes(text: str) -> str:
@@ -514,7 +541,8 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
                              crisis=bool(CRISIS_RE.search(norm)), figure=bool(FIGURE_RE.search(norm)),
                              status_cue=bool(STATUS_CUE_RE.search(norm) or (
                                  KEPT_CUE_RE.search(norm) and "条例" not in norm and "いつ" not in norm)),
-                             enacted_cue=bool(ENACTED_CUE_RE.search(norm)) and "いつ" not in norm, **kw)
+                             enacted_cue=bool(ENACTED_CUE_RE.search(norm)) and "いつ" not in norm,
+                             asks=fact_cues(norm), **kw)
 
     if not norm or not re.search(r"[\w]", norm):
         return result("help" if not norm else "unknown")
@@ -580,8 +608,8 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
             return result("department", department=department, **extra)
         extra["department"] = department
 
-    if FIGURE_RE.search(norm):
-        return result("search", **extra)  # 「何人」「何％」: a figure from the plan or surveys, not a window
+    if FIGURE_RE.search(norm) or SURVEY_ASK_RE.search(norm):
+        return result("search", **extra)  # 「何人」「何％」「アンケート結果」: a figure from the plan or surveys, not a window
     if keywords["who_handles"]:
         return result("who_handles", **extra)
     window = find_name(norm, windows)

@@ -5,8 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from corpus.models import Fact, Source
 from handlers import compose_windows
-from handlers.understand import find_pledge_number, understand
+from handlers.understand import find_pledge_number, strip_cues, understand
 
 DEPARTMENTS = ["発達支援室", "商工課", "総合防災課", "市社協", "社協", "福祉総務課"]
 
@@ -88,3 +89,59 @@ def test_listed_or_overwhelmed_troubles_are_many():
     assert _troubles("仕事はクビになるし貯金も底をついたし、親の介護もある")
     assert _troubles("何から相談したらいいのかわからない")
     assert not _troubles("親の介護が大変")
+
+
+@pytest.mark.parametrize("text, cue", [
+    ("重層的支援体制整備事業はいつ始まった", "date"), ("鎌倉の人口、2025年は何人？", "number"),
+    ("ヤングケアラーってどういう意味", "meaning"), ("障害のある人の数は増えてる？減ってる？", "trend"),
+    ("困ったとき市民は誰に相談してる？アンケート結果", "survey"),
+])
+def test_fact_cue(text, cue):
+    assert cue in understand(text).asks
+
+
+@pytest.mark.parametrize("text", ["ヤングケアラーの相談窓口", "アンケートって何人くらい答えたの"])
+def test_no_meaning_cue_without_asking_for_one(text):
+    assert "meaning" not in understand(text).asks  # 「って何人」 asks for a number, not a definition
+
+
+def test_strip_cues_keeps_the_topic():
+    assert strip_cues("重層的支援体制整備事業はいつ始まった").startswith("重層的支援体制整備事業")
+    assert "増えて" not in strip_cues("障害のある人の数は増えてる？")
+
+
+def test_survey_result_is_a_search_not_a_window():
+    assert understand("困ったとき市民は誰に相談してる？アンケート結果").intent == "search"
+    assert understand("困ったとき誰に相談できる？").intent != "search"
+
+
+def _fact(n: int, topic: str, text: str) -> Fact:
+    return Fact(id=f"fact-t-{n}", source=Source(document="t.txt", line=n), topic=topic, text=text)
+
+
+def _order(assistant, question: str, facts: list[Fact]) -> list[str]:
+    hits = [(f.id, "passage", 1.0, f) for f in facts]
+    return [h[0] for h in assistant._rerank(understand(question), hits)]
+
+
+def test_fact_stating_what_is_asked_goes_first_on_the_same_topic(madoguchi_runtime):
+    facts = [_fact(1, "ヤングケアラー支援", "ヤングケアラー支援を進めます。"),
+             _fact(2, "公園の整備", "令和4年度に公園の整備を開始した。"),  # a date, but another topic
+             _fact(3, "ヤングケアラー支援", "令和4年度にヤングケアラー支援を開始した。")]
+    assistant = madoguchi_runtime.assistant
+    dated = _order(assistant, "ヤングケアラー支援はいつ始まった", facts)
+    assert dated[0] == "fact-t-3"
+    assert dated.index("fact-t-1") < dated.index("fact-t-2")  # the off-topic date does not jump ahead
+    # Without a cue the dated record gets no lift: the two on-topic ones score within a hair of each other.
+    plain = {h[0]: h[2] for h in assistant._rerank(understand("ヤングケアラー支援"), [(f.id, "passage", 1.0, f)
+                                                                                   for f in facts])}
+    cued = {h[0]: h[2] for h in assistant._rerank(understand("ヤングケアラー支援はいつ始まった"),
+                                                  [(f.id, "passage", 1.0, f) for f in facts])}
+    assert cued["fact-t-3"] - cued["fact-t-1"] > plain["fact-t-3"] - plain["fact-t-1"] + 0.3
+
+
+def test_year_named_in_the_question_breaks_a_tie(madoguchi_runtime):
+    facts = [_fact(1, "人口", "市の総人口は令和2年に177,053人でした。"),
+             _fact(2, "人口", "市の総人口は令和7年(2025年)に169,293人でした。")]
+    assert _order(madoguchi_runtime.assistant, "人口、2025年は何人？", facts)[0] == "fact-t-2"
+    assert _order(madoguchi_runtime.assistant, "人口、2020年は何人？", facts)[0] == "fact-t-1"
