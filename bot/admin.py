@@ -134,11 +134,14 @@ def _change_report(changes: list[Change]) -> dict:
 
 
 def run_reindex(settings: Settings, *, corpus_dir: Path | str | None = None, force: bool = False,
-                dry_run: bool = False, load: Callable[[Path], Corpus] = load_corpus) -> dict:
+                dry_run: bool = False, isolated: bool = False,
+                load: Callable[[Path], Corpus] = load_corpus) -> dict:
     """Parse, validate, build and swap; return the report (``status`` says what happened).
 
     Never raises for a bad corpus or a concurrent run: those are reports with
     status "refused" / "busy". ``dry_run`` stops after the gate and the diff.
+    ``isolated`` builds in a child process (IndexStore.build): the serving process asks for it, so a
+    build's peak memory (about 160 MB above serving) is given back when the child exits.
     """
     store = IndexStore(settings.data_dir)
     corpus_dir = Path(corpus_dir or settings.corpus_dir)
@@ -177,7 +180,7 @@ def run_reindex(settings: Settings, *, corpus_dir: Path | str | None = None, for
             if dry_run:
                 report["status"] = "checked"
                 return _finish(store, report, started, save=False)
-            version = store.build(corpus, curated_dir(corpus_dir))
+            version = store.build(corpus, curated_dir(corpus_dir), isolated=isolated)
             store.activate(version)
             report["version"] = version
             report["removed_versions"] = store.prune(keep=KEEP_VERSIONS)
@@ -420,7 +423,7 @@ def create_router(runtime: Runtime, db: Database, settings: Settings | None = No
     # so queries keep being answered while it runs.
     @router.post("/reindex", dependencies=[Depends(require_token)], summary="Parse, validate, build, swap")
     def reindex(force: bool = False) -> JSONResponse:
-        report = after(run_reindex(settings, force=force))
+        report = after(run_reindex(settings, force=force, isolated=True))
         return JSONResponse(report, status_code=HTTP_CODES.get(report["status"], 500))
 
     @router.post("/rollback", dependencies=[Depends(require_token)], summary="Make the previous version live")
@@ -484,7 +487,7 @@ def create_router(runtime: Runtime, db: Database, settings: Settings | None = No
     def console_reindex(request: Request, force: bool = Form(False), rollback: bool = Form(False)) -> HTMLResponse:
         if not signed_in(request):
             return login(request, error=True)
-        report = after(run_rollback(settings) if rollback else run_reindex(settings, force=force))
+        report = after(run_rollback(settings) if rollback else run_reindex(settings, force=force, isolated=True))
         message = {"status": report["status"], "text": format_report(report)}
         return page(request, message, code=HTTP_CODES.get(report["status"], 500))
 
