@@ -363,8 +363,9 @@ class Assistant:
             u.intent = forced
         elif u.crisis:
             u.intent = "crisis"  # type: ignore[assignment]  # answered with care, reported as find_window
-        elif u.intent == "search" and not u.figure and compose_windows.many_troubles(self, u):
-            u.intent = "find_window"  # several troubles at once: a place to go, not a document
+        elif u.intent == "search" and not u.figure and (compose_windows.many_troubles(self, u)
+                                                         or compose_windows.tells_situation(self, u)):
+            u.intent = "find_window"  # several troubles at once, or one's own trouble told: a place to go
         elif self._asks_pledge_progress(searcher, u):
             u.intent = "pledge_status"  # 「〜はどうなった」 about something a pledge promised
         handler = {
@@ -396,6 +397,8 @@ class Assistant:
         if u.pledge_number or u.initiative_code or u.policy_number or u.section_code:
             return False
         if any(k in STRONG_WHO for k in u.keywords):  # 「〜ってどこの課？」 asks for a department, not progress
+            return False
+        if u.goes and u.intent == "find_window":  # 「娘が働きたいって言ってる。相談できる？」: a place to go
             return False
         topic = SPACE_RE.sub(" ", STATUS_CUE_RE.sub(" ", u.query)).strip() or u.query  # the cue is not the topic
         hits = self._hits(searcher, u, {"pledge"}, limit=3, query=topic)
@@ -911,7 +914,8 @@ class Assistant:
         if intent == "unknown":
             lines.append(compose_care.CAPABILITIES)
         if results:
-            lines.append("近いものとして、次の情報があります。")
+            windows_only = intent == "find_window" and all(r.kind == "window" for r in results)
+            lines.append("近い相談先として、次の窓口があります。" if windows_only else "近いものとして、次の情報があります。")
             for r in results[:3]:
                 lines.append(f"・{_short(r.title, 40)}" + (f"（{r.summary}）" if r.summary and audience == "staff" else ""))
         if one_stop is not None:
@@ -1155,10 +1159,15 @@ class Assistant:
         windows = compose_windows.one_stop_first(self, searcher, u, self._windows(searcher, u))
         if not windows or not windows[0][2]:
             hits = self._hits(searcher, u, None, limit=5)
-            if hits and self._confident(u, hits[0][3]):
-                # No window fits, but the plan says something about it: answer with that.
+            if hits and self._confident(u, hits[0][3]) and (not windows or self._weighted_cover(
+                    searcher, u, [hits[0][3]]) > self._weighted_cover(searcher, u, [windows[0][0]])):
+                # No window fits, but the plan says more about it than any window (ゴミ屋敷, 福祉有償運送).
                 return self._search_answer(searcher, u, hits, audience, intent="find_window")
-            return self._low_confidence(searcher, u, audience, "find_window", hits)
+            # The person asked where to go: the nearest windows (not a department or pledge that shares a
+            # word), said to be uncertain, and the one-stop window the fallback adds.
+            one_stop = self._one_stop(searcher)
+            near = [(w.id, "window", v, w) for w, v, _ in windows if one_stop is None or w.id != one_stop.id][:2]
+            return self._low_confidence(searcher, u, audience, "find_window", near)
         chosen = [windows[0]] + [w for w in windows[1:3] if w[2]]
         best, *alternatives = [w for w, _, _ in chosen]
         results = [self._result(w, value, searcher) for w, value, _ in chosen]

@@ -21,11 +21,13 @@ MANY = 3  # distinct troubles (routing rows with different first windows) that m
 _MATCHERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _matcher(assistant: Assistant) -> tuple[re.Pattern | None, dict[str, tuple[str, ...]]]:
+def _matcher(assistant: Assistant) -> tuple[re.Pattern | None, dict[str, tuple[str, ...]], dict]:
     """One pattern for every routing keyword variant (made once per vocabulary: each index version has its
-    own routing table) and variant → first windows.
+    own routing table), variant → first windows, and the pairs of rows the table links.
 
-    A lookahead finds a keyword at every position, so 「子どもの不登校」 yields both 子ども and 不登校."""
+    A lookahead finds a keyword at every position, so 「子どもの不登校」 yields both 子ども and 不登校.
+    Rows are linked when one's next window is the other's first (不登校 → きらきら for 子ども, 障害者雇用 →
+    障害福祉課 for 手帳): both named in one question, they are one trouble (「子どもが不登校」), not two."""
     vocabulary = assistant.vocabulary
     if vocabulary not in _MATCHERS:
         first_of: dict[str, tuple[str, ...]] = {}
@@ -34,30 +36,89 @@ def _matcher(assistant: Assistant) -> tuple[re.Pattern | None, dict[str, tuple[s
                 for v in variants:
                     if v:
                         first_of.setdefault(v, tuple(route.first))
+        links = {(tuple(route.first), tuple(other.first)) for route in vocabulary.routes for other in vocabulary.routes
+                 if set(other.first) & set(route.next)}
         alternation = "|".join(map(re.escape, sorted(first_of, key=len, reverse=True)))
-        _MATCHERS[vocabulary] = (re.compile(f"(?=({alternation}))") if alternation else None, first_of)
+        _MATCHERS[vocabulary] = (re.compile(f"(?=({alternation}))") if alternation else None, first_of, links)
     return _MATCHERS[vocabulary]
 
 
+def _root(area: dict, key):
+    while area.setdefault(key, key) != key:
+        key = area[key]
+    return key
+
+
+def _join(area: dict, a, b) -> None:
+    ra, rb = _root(area, a), _root(area, b)
+    if ra != rb:
+        area[rb] = ra
+
+
 def troubles(assistant: Assistant, u) -> int:
-    """How many different troubles the question names: routing rows matched, counted by their first windows."""
-    pattern, first_of = _matcher(assistant)
+    """How many different troubles the question names: trouble areas of the routing table matched by the words
+    as written, and by what each thing said in people's words means in the plan's words (「パートを切られた」
+    → 生活困窮, 「働けず」 → 就労支援).
+
+    What one thing said means is one trouble, whichever rows it touches: the rows of a synonym entry's plan
+    words (ケアラー, 家族介護者), and of the words inside the phrase it was said with (「父の介護と子の育児」 is
+    ダブルケア, not 介護 and 子育て besides), are joined for this question."""
+    pattern, first_of, links = _matcher(assistant)
     if pattern is None:
         return 0
-    text = fold(u.text)  # as written: the plan words a synonym adds would count one trouble twice
-    return len({first_of[m] for m in pattern.findall(text)})
+    folded = fold(u.text)
+    things = [([(m.start(1), m.end(1))], [first_of[m.group(1)]]) for m in pattern.finditer(folded)]
+    for entry, spans in assistant.vocabulary.said(u.text):
+        meant = [first_of[m] for m in pattern.findall(fold(" ".join(entry.plan)))]
+        things.append((spans, meant))
+    area: dict = {}  # rows named in this question → the trouble they are part of (union-find)
+    rows: set = set()
+    for i, (spans, meant) in enumerate(things):
+        rows.update(meant)
+        for row in meant[1:]:
+            _join(area, meant[0], row)
+        for other_spans, other in things[i + 1:]:
+            if meant and other and any(a < d and c < b for a, b in spans for c, d in other_spans):
+                _join(area, meant[0], other[0])  # said in one breath: one thing
+    for a, b in links:
+        if a in rows and b in rows:
+            _join(area, a, b)
+    return len({_root(area, row) for row in rows})
 
 
-# 「何から相談したらいいのか」「どこから手をつければ」: overwhelmed by more than one thing at once.
-OVERWHELMED_RE = re.compile(r"(?:何|なに)から(?:相談|手を|話|始め|はじめ|どう)|どこから(?:相談|手を|話)")
+# 「何から相談したらいいのか」「どこから手をつければ」「全部いっぺんに相談できるところ」: overwhelmed by more than
+# one thing at once, or asking for one place for all of it.
+OVERWHELMED_RE = re.compile(r"(?:何|なに)から(?:相談|手を|話|始め|はじめ|どう)|どこから(?:相談|手を|話)|"
+                            r"(?:全部|ぜんぶ|まとめて|いっぺんに|一度に|いちどに)\S{0,6}相談")
+# 「どこに相談したらいいのかわからない」「窓口がわからない」: the one-stop window's own concern (routing row 1), which
+# with a second trouble beside it is the one-stop window's case.
+UNSURE_WHERE_RE = re.compile(r"どこに(?:相談|行|聞|話)\S{0,8}(?:わから|分から)|(?:窓口|相談先)が(?:わから|分から)")
 # 「クビになるし、貯金も底をついたし、…」: troubles listed clause after clause with 〜し.
 LISTED_RE = re.compile(r"(?<=[るたいだ])し(?=[、,\s]|[一-龥ぁ-ゖァ-ヺ])(?!て|た|ま|ょ|ゃ|ゅ|い|か|な)")
+
+
+# 「家族が事件で…」「70代で一人暮らし」「中学生です」: the person tells of their own or their family's life.
+PERSONAL_RE = re.compile(r"(?:私|わたし|僕|ぼく|俺|うち|家族|夫|妻|主人|娘|息子|母|父|親|祖母|祖父|ばあちゃん|じいちゃん|"
+                         r"兄|姉|弟|妹)(?:が|は|の|も|と|に|を|で)|\d+代で|(?:学生|生徒)です")
+
+
+def tells_situation(assistant: Assistant, u) -> bool:
+    """The person tells of their own situation in their own words, and what they say means a trouble the
+    routing table has a window for (「アパートの更新を断られて」 → 居住支援): they need a place to go, even
+    without asking 「どこ」."""
+    if not PERSONAL_RE.search(u.text):
+        return False
+    pattern, first_of, _ = _matcher(assistant)
+    if pattern is None:
+        return False
+    return any(pattern.search(fold(" ".join(entry.plan))) for entry, _ in assistant.vocabulary.said(u.text))
 
 
 def many_troubles(assistant: Assistant, u) -> bool:
     if OVERWHELMED_RE.search(u.text) or len(LISTED_RE.findall(u.text)) >= MANY - 1:
         return True
-    return troubles(assistant, u) >= MANY
+    count = troubles(assistant, u)
+    return count >= MANY or (count >= MANY - 1 and UNSURE_WHERE_RE.search(u.text) is not None)
 
 
 def one_stop_first(assistant: Assistant, searcher, u, windows: list) -> list:

@@ -104,6 +104,7 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
         "行けなく", "いけなく", "苦しい", "苦し", "くるしい", "くるし", "心配", "不安", "されて", "された", "受けて",
         "被害に", "どこで", "どこにある", "どこにあり", "場所は", "開いて", "何時まで", "電話", "の番号",
         "殴られ", "叩かれ", "蹴られ", "怒鳴られ", "暴力", "いじめられ", "だまされ", "騙され", "where is", "where's",
+        "who should i", "who do i", "who can help", "contact",
     ),
     "ordinance": ("条例", "じょうれい", "ordinance", "bylaw"),
     "kpi": ("指標", "目標値", "kpi", "数値目標", "成果指標", "達成目標", "目標数値", "しひょう", "indicator", "target",
@@ -127,7 +128,16 @@ WANT_RE = re.compile(r"(?<!知り)(?<!聞き)(?<!しり)(?<!きき)たい(?:で�
                      r"(?:る|える|れる|める|せる|ける|げる|べる|きる)(?:ところ|所|場所)")
 # 「どこ行けばいい」「どこに知らせたら」「どうやったら使える」: asking where to go or how to start, in any wording.
 GO_RE = re.compile(r"どこ[にへで]?(?:行|い|聞|き|連絡|電話|知らせ|相談|申し?込|届け|頼)|"
-                   r"どう(?:やったら|やって|すれば|したら)(?:使|つか|利用|申し?込|受け|相談|頼)")
+                   r"どう(?:やったら|やって|すれば|したら)(?:使|つか|利用|申し?込|受け|相談|頼)|"
+                   r"(?:申し?込み?|申請|相談|問い?合わせ|届け?出?)(?:先|窓口)?\s*(?:は|って)?\s*どこ")
+# 「相談できる？」「相談先ある？」「申込みはどこ？」「Who should I contact?」: the person asks where to go, whatever
+# else the question says (「〜って言ってる」 is then their situation, not a pledge's progress).
+WHERE_TO_GO_RE = re.compile(
+    r"相談(?:でき|に乗|にの|したい|先|窓口|する(?:ところ|所|場所))|窓口(?:は|って|が)?\s*(?:ある|あり|どこ)|"
+    r"(?:申し?込み?|申請|問い?合わせ)(?:先|窓口)?\s*(?:は|って)?\s*どこ|どこ[にへで]?(?:相談|行けば|聞けば|連絡)|"
+    r"誰に(?:相談|聞け|言え)|who (?:should|do|can) i (?:contact|ask|talk|call)|where (?:can|do|should) i (?:get help|go|ask|apply)",
+    re.I,
+)
 # 「出生数の目標」「受診率の目標は」: a figure and its target → a plan indicator.
 KPI_RE = re.compile(r"(率|割合|数|件数|人数)[のは]?\s*(目標|実績|現状|推移)|(率|割合)\s*[はって?？]*$")
 # 「どうなった」「結局やったの？」「どこまで進んでる？」「〜って言ってたよね」「制定された？」: the progress of
@@ -196,6 +206,7 @@ class Understanding:
     enacted_cue: bool = False  # 「〜は制定された？」: a promise to make it, unless such an ordinance exists
     count: bool = False  # asks how many pledges (達成はいくつ): the report's own statement, not one pledge
     asks: tuple[str, ...] = ()  # kinds of fact asked for (date, number, meaning, trend, survey): see FACT_CUES
+    goes: bool = False  # asks where to go or whom to contact (相談できる？, 申込みはどこ, who should I contact)
 
     @property
     def empty(self) -> bool:
@@ -542,7 +553,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
                              status_cue=bool(STATUS_CUE_RE.search(norm) or (
                                  KEPT_CUE_RE.search(norm) and "条例" not in norm and "いつ" not in norm)),
                              enacted_cue=bool(ENACTED_CUE_RE.search(norm)) and "いつ" not in norm,
-                             asks=fact_cues(norm), **kw)
+                             asks=fact_cues(norm), goes=bool(WHERE_TO_GO_RE.search(norm)), **kw)
 
     if not norm or not re.search(r"[\w]", norm):
         return result("help" if not norm else "unknown")

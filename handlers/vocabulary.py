@@ -14,11 +14,44 @@ from functools import lru_cache
 from pathlib import Path
 
 from corpus.curated_loader import Route, load_routing
-from corpus.synonyms import SYNONYMS_FILE, Synonym, _variants, bonus_terms, expand, load_synonyms
+from corpus.synonyms import SYNONYMS_FILE, Synonym, _keys, _variants, load_synonyms, matches
 from handlers import compose_kana
 from handlers.understand import fold
 
 log = logging.getLogger(__name__)
+
+
+COMBINED = "+"  # a say phrase 「中学生|高校生+介護|世話」: one of each part's words, anywhere in the question
+ANY = "|"
+
+
+def _split(synonyms: Sequence[Synonym]) -> tuple[list[Synonym], list[tuple[tuple[tuple[str, ...], ...], Synonym]]]:
+    """The entries with their plain say phrases, and the combined phrases: (alternatives per part, entry).
+
+    Some situations are only told by two things together: a pupil (中学生, 高2の娘) who cares for someone
+    (介護, 世話) is a young carer, though neither word alone says so."""
+    plain: list[Synonym] = []
+    combined = []
+    for entry in synonyms:
+        say = tuple(s for s in entry.say if COMBINED not in s)
+        for phrase in entry.say:
+            if COMBINED in phrase:
+                parts = tuple(tuple(fold(v) for alt in part.split(ANY) if alt.strip()
+                                    for v in _variants(alt.strip())) for part in phrase.split(COMBINED))
+                if all(parts):
+                    combined.append((parts, entry))
+        if say:
+            plain.append(Synonym(say=say, plan=entry.plan, why=entry.why, line=entry.line) if say != entry.say
+                         else entry)
+    return plain, combined
+
+
+def _spans(key: str, folded: str) -> list[tuple[int, int]]:
+    out, start = [], folded.find(key)
+    while start >= 0 and key:
+        out.append((start, start + len(key)))
+        start = folded.find(key, start + 1)
+    return out
 
 
 class Vocabulary:
@@ -27,15 +60,54 @@ class Vocabulary:
     def __init__(self, synonyms: Sequence[Synonym], routes: Sequence[Route]):
         self.synonyms = list(synonyms)
         self.routes = list(routes)
+        plain, self._combined = _split(self.synonyms)
+        self._plain = plain
         # The same question text is expanded several times per answer (search, rerank, relevance of
         # each candidate): each text is matched once.
+        self.said = lru_cache(maxsize=1024)(self._said)
         self.expand = lru_cache(maxsize=1024)(lambda text: tuple(dict.fromkeys(
-            [*expand(text, self.synonyms), *compose_kana.kana_terms(text, self.synonyms)])))
-        self.bonus = lru_cache(maxsize=1024)(lambda text: tuple(bonus_terms(text, self.synonyms)))
+            [*self._terms(text, bonus=False), *compose_kana.kana_terms(text, plain)])))
+        self.bonus = lru_cache(maxsize=1024)(lambda text: tuple(self._terms(text, bonus=True)))
         self.bonus_folded = lru_cache(maxsize=1024)(lambda text: tuple(fold(t) for t in self.bonus(text)))
         # Routing keywords with their folded variants, computed once.
         self.route_keys = [[(k, tuple(fold(v) for v in _variants(k))) for k in route.keywords if k]
                            for route in self.routes]
+
+    def _said(self, text: str) -> tuple[tuple[Synonym, tuple[tuple[int, int], ...]], ...]:
+        """The entries whose say phrases (plain or combined) the text holds, each with where in ``fold(text)``
+        its phrases stand (English phrases: nowhere in particular). Each entry is one thing the person said.
+
+        A word said only inside a combined phrase belongs to it: in 「父の介護と子の育児が重なって」 育児 is part
+        of ダブルケア, not a question about 子育て besides, so an entry all of whose words lie within another
+        entry's combined phrase is left out."""
+        folded = fold(text)
+        found: dict[int, tuple[Synonym, list[tuple[int, int]]]] = {}
+        for entry in matches(text, self._plain):
+            found[entry.line] = (entry, [span for key in _keys(entry)[1] for span in _spans(key, folded)])
+        wholes: dict[int, list[tuple[int, int]]] = {}  # entry line → where its combined phrase's words stand
+        for parts, entry in self._combined:
+            spans = [[span for v in part for span in _spans(v, folded)] for part in parts]
+            if all(spans):
+                words = [span for part in spans for span in part]
+                found.setdefault(entry.line, (entry, []))[1].extend(words)
+                wholes.setdefault(entry.line, []).extend(words)
+
+        def inside(line: int, spans: list[tuple[int, int]]) -> bool:
+            return bool(spans) and any(other != line and all(any(a <= c and d <= b for a, b in whole)
+                                                              for c, d in spans) for other, whole in wholes.items())
+
+        return tuple((entry, tuple(spans)) for line, (entry, spans) in found.items() if not inside(line, spans))
+
+    def _terms(self, text: str, bonus: bool) -> list[str]:
+        """The plan terms of what was said, as ``corpus.synonyms.expand`` (terms not already in the text) or
+        ``bonus_terms`` (none from an entry one of whose plan terms the text already uses) give them."""
+        folded = fold(text)
+        terms: list[str] = []
+        for entry, _ in self.said(text):
+            if bonus and any(len(t) >= 2 and fold(t) in folded for t in entry.plan):
+                continue
+            terms.extend(t for t in entry.plan if t not in terms and (bonus or fold(t) not in folded))
+        return terms
 
 
 def load_vocabulary(folder: Path, synonyms: Sequence[Synonym] | None = None,

@@ -15,6 +15,7 @@ record kind is one contiguous run of document numbers; the build checks it.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import shutil
@@ -134,8 +135,42 @@ def document(record: Record) -> dict:
     return fields
 
 
+def mention_context(corpus: Corpus) -> dict[str, str]:
+    """Ordinance id → the sentence of the source that mentions it, for an ordinance whose purpose the sources
+    do not state (those named in passing in the pledge report): 「企業立地等促進条例に基づき、事業所を市内に新設
+    …固定資産税の軽減」 says what it does, so a person describing it (税金が軽くなる条例) finds it by that.
+
+    The passage holding a mention and the one after it (a sentence runs over the source's line breaks)."""
+    by_document: dict[str, list] = {}
+    for passage in corpus.passages:
+        by_document.setdefault(passage.source.document, []).append(passage)
+    for chunks in by_document.values():
+        chunks.sort(key=lambda p: p.source.line)
+    out: dict[str, str] = {}
+    for ordinance in corpus.ordinances:
+        if ordinance.purpose:
+            continue
+        texts: list[str] = []
+        for mention in ordinance.mentions or [ordinance.source]:
+            chunks = by_document.get(mention.document, [])
+            lines = [p.source.line for p in chunks]
+            at = bisect.bisect_right(lines, mention.line) - 1
+            texts.extend(p.text for p in chunks[max(at, 0):at + 2] if at >= 0 and p.text not in texts)
+        if texts:
+            out[ordinance.id] = "\n".join(texts)
+    return out
+
+
+def with_context(doc: dict, context: str) -> dict:
+    """``doc`` with source text about its record that the record does not hold added to its body."""
+    if context:
+        doc["body"] = doc["ngram_body"] = _join(doc.get("body"), context)
+    return doc
+
+
 def documents(corpus: Corpus) -> Iterable[dict]:
-    return (document(r) for r in records(corpus))
+    context = mention_context(corpus)
+    return (with_context(document(r), context.get(r.id, "")) for r in records(corpus))
 
 
 def corpus_digest(corpus_json: str) -> str:
