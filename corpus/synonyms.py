@@ -1,8 +1,12 @@
 """Curated domain vocabulary (corpus/curated/synonyms.yaml): how people talk → how the plan talks.
 
-Handlers use it for query expansion: 「家賃が払えない」 also searches 住居確保給付金.
-Matching is done on a folded form (NFKC, lower case, hiragana → katakana) so that
+Handlers use it for query expansion (handlers/vocabulary.py): 「家賃が払えない」 also searches
+住居確保給付金. Matching is done on a folded form (NFKC, lower case, hiragana → katakana) so that
 「けあらー」 meets 「ケアラー」 and full-width text meets half-width.
+
+A ``say`` phrase written ``中学生|高校生+介護|世話`` is told by two things together: one word of each
+``+`` part (``|`` separates alternatives) anywhere in the question — a pupil who cares for someone is a
+young carer, though neither word alone says so.
 """
 
 from __future__ import annotations
@@ -22,12 +26,33 @@ SYNONYMS_FILE = "synonyms.yaml"
 DEFAULT_PATH = Path(__file__).parent / "curated" / SYNONYMS_FILE
 
 
+TOGETHER = "+"
+ANY = "|"
+
+
 @dataclass(frozen=True)
 class Synonym:
     say: tuple[str, ...]  # how people put it
     plan: tuple[str, ...]  # how the documents put it
     why: str  # a real phrasing that motivated the entry
     line: int  # 1-based line of the entry in synonyms.yaml
+    # Phrases told by two things together: per phrase, per part, the alternative words.
+    together: tuple[tuple[tuple[str, ...], ...], ...] = ()
+
+
+def synonym(say, plan, why: str, line: int) -> Synonym:
+    """An entry from the file's ``say`` list: plain phrases, and ``a|b+c|d`` phrases split into parts."""
+    plain, together = [], []
+    for phrase in (str(s) for s in say):
+        if TOGETHER not in phrase:
+            plain.append(phrase)
+            continue
+        parts = tuple(tuple(alt.strip() for alt in part.split(ANY)) for part in phrase.split(TOGETHER))
+        if len(parts) < 2 or not all(all(part) for part in parts):  # 「介護+」「a||b+c」: a typo, not a rule
+            raise ValueError(f"「{phrase}」: every part of a {TOGETHER} phrase and every {ANY} alternative needs a word")
+        together.append(parts)
+    return Synonym(say=tuple(plain), plan=tuple(str(p) for p in plan), why=str(why), line=line,
+                   together=tuple(together))
 
 
 def fold(text: str) -> str:
@@ -53,14 +78,10 @@ def load_synonyms(path: str | Path | None = None) -> list[Synonym]:
         line = lines[i] if i < len(lines) else 1
         if not isinstance(item, dict) or not item.get("say") or not item.get("plan") or not item.get("why"):
             raise CorpusError(path.name, line, "each entry needs say, plan and why")
-        entries.append(
-            Synonym(
-                say=tuple(str(s) for s in item["say"]),
-                plan=tuple(str(p) for p in item["plan"]),
-                why=str(item["why"]),
-                line=line,
-            )
-        )
+        try:
+            entries.append(synonym(item["say"], item["plan"], item["why"], line))
+        except ValueError as error:
+            raise CorpusError(path.name, line, str(error)) from error
     return entries
 
 
@@ -134,30 +155,3 @@ def matches(text: str, synonyms: list[Synonym] | tuple[Synonym, ...] | None = No
             if any(p.search(words) for p in patterns):
                 found.append(entry)
     return found
-
-
-def expand(text: str, synonyms: list[Synonym] | tuple[Synonym, ...] | None = None) -> list[str]:
-    """Plan terms for the phrases found in ``text`` (not already in it), in file order, no repeats."""
-    folded = fold(text)
-    terms: list[str] = []
-    for entry in matches(text, synonyms):
-        for term in entry.plan:
-            if fold(term) not in folded and term not in terms:
-                terms.append(term)
-    return terms
-
-
-def bonus_terms(text: str, synonyms: list[Synonym] | tuple[Synonym, ...] | None = None) -> list[str]:
-    """Plan terms that say something the question did not: from entries whose say phrase matched
-    while none of their (two-character or longer) plan terms is already in the question.
-
-    A question that uses the plan's own word (ボランティア登録) should not be pulled toward
-    that word's neighbours (ボランティアセンター); one in people's words (家賃が払えない) should.
-    """
-    folded = fold(text)
-    terms: list[str] = []
-    for entry in matches(text, synonyms):
-        if any(len(term) >= 2 and fold(term) in folded for term in entry.plan):
-            continue
-        terms.extend(t for t in entry.plan if t not in terms)
-    return terms

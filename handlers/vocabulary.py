@@ -21,29 +21,11 @@ from handlers.understand import fold
 log = logging.getLogger(__name__)
 
 
-COMBINED = "+"  # a say phrase 「中学生|高校生+介護|世話」: one of each part's words, anywhere in the question
-ANY = "|"
-
-
-def _split(synonyms: Sequence[Synonym]) -> tuple[list[Synonym], list[tuple[tuple[tuple[str, ...], ...], Synonym]]]:
-    """The entries with their plain say phrases, and the combined phrases: (alternatives per part, entry).
-
-    Some situations are only told by two things together: a pupil (中学生, 高2の娘) who cares for someone
-    (介護, 世話) is a young carer, though neither word alone says so."""
-    plain: list[Synonym] = []
-    combined = []
-    for entry in synonyms:
-        say = tuple(s for s in entry.say if COMBINED not in s)
-        for phrase in entry.say:
-            if COMBINED in phrase:
-                parts = tuple(tuple(fold(v) for alt in part.split(ANY) if alt.strip()
-                                    for v in _variants(alt.strip())) for part in phrase.split(COMBINED))
-                if all(parts):
-                    combined.append((parts, entry))
-        if say:
-            plain.append(Synonym(say=say, plan=entry.plan, why=entry.why, line=entry.line) if say != entry.say
-                         else entry)
-    return plain, combined
+def _together(synonyms: Sequence[Synonym]) -> list[tuple[tuple[tuple[str, ...], ...], Synonym]]:
+    """Each phrase told by two things together (corpus/synonyms.py), its parts' words folded with their
+    variants, and its entry."""
+    return [(tuple(tuple(fold(v) for alt in part for v in _variants(alt)) for part in parts), entry)
+            for entry in synonyms for parts in entry.together]
 
 
 def _spans(key: str, folded: str) -> list[tuple[int, int]]:
@@ -60,13 +42,12 @@ class Vocabulary:
     def __init__(self, synonyms: Sequence[Synonym], routes: Sequence[Route]):
         self.synonyms = list(synonyms)
         self.routes = list(routes)
-        plain, self._combined = _split(self.synonyms)
-        self._plain = plain
+        self._together = _together(self.synonyms)
         # The same question text is expanded several times per answer (search, rerank, relevance of
         # each candidate): each text is matched once.
         self.said = lru_cache(maxsize=1024)(self._said)
         self.expand = lru_cache(maxsize=1024)(lambda text: tuple(dict.fromkeys(
-            [*self._terms(text, bonus=False), *compose_kana.kana_terms(text, plain)])))
+            [*self._terms(text, bonus=False), *compose_kana.kana_terms(text, self.synonyms)])))
         self.bonus = lru_cache(maxsize=1024)(lambda text: tuple(self._terms(text, bonus=True)))
         self.bonus_folded = lru_cache(maxsize=1024)(lambda text: tuple(fold(t) for t in self.bonus(text)))
         # Routing keywords with their folded variants, computed once.
@@ -82,10 +63,10 @@ class Vocabulary:
         entry's combined phrase is left out."""
         folded = fold(text)
         found: dict[int, tuple[Synonym, list[tuple[int, int]]]] = {}
-        for entry in matches(text, self._plain):
+        for entry in matches(text, self.synonyms):
             found[entry.line] = (entry, [span for key in _keys(entry)[1] for span in _spans(key, folded)])
         wholes: dict[int, list[tuple[int, int]]] = {}  # entry line → where its combined phrase's words stand
-        for parts, entry in self._combined:
+        for parts, entry in self._together:
             spans = [[span for v in part for span in _spans(v, folded)] for part in parts]
             if all(spans):
                 words = [span for part in spans for span in part]
@@ -99,8 +80,10 @@ class Vocabulary:
         return tuple((entry, tuple(spans)) for line, (entry, spans) in found.items() if not inside(line, spans))
 
     def _terms(self, text: str, bonus: bool) -> list[str]:
-        """The plan terms of what was said, as ``corpus.synonyms.expand`` (terms not already in the text) or
-        ``bonus_terms`` (none from an entry one of whose plan terms the text already uses) give them."""
+        """The plan terms of what was said: for expansion, those not already in the text; as bonus terms
+        (words that say something the question did not), none from an entry one of whose plan terms the
+        text already uses — a question in the plan's own word (ボランティア登録) is not pulled toward its
+        neighbours (ボランティアセンター); one in people's words (家賃が払えない) is."""
         folded = fold(text)
         terms: list[str] = []
         for entry, _ in self.said(text):

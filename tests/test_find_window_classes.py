@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from corpus.models import Corpus, Ordinance, Passage, Source
-from corpus.synonyms import Synonym
+from corpus.models import Corpus, CorpusError, Ordinance, Passage, Source
+from corpus.synonyms import load_synonyms, synonym
 from handlers import compose_windows
 from handlers.understand import understand
 from handlers.vocabulary import Vocabulary
@@ -16,10 +16,10 @@ from index.build import document, mention_context, with_context
 
 
 def _entry(say, plan, line):
-    return Synonym(say=tuple(say), plan=tuple(plan), why="test", line=line)
+    return synonym(say, plan, "test", line)
 
 
-# -- combined say phrases (handlers/vocabulary.py) -----------------------------------------------------------
+# -- say phrases told by two things together (corpus/synonyms.py, handlers/vocabulary.py) -----------------------------------------------------------
 
 YOUNG = _entry(["中学生|高校生+介護|世話"], ["ヤングケアラー"], 1)
 CARE = _entry(["介護"], ["ケアラー"], 2)
@@ -33,6 +33,16 @@ def test_a_combined_phrase_needs_every_part():
     assert "ヤングケアラー" in vocabulary.expand("中学生です。弟の世話ばかりで勉強できない")  # parts apart
     assert vocabulary.expand("祖母の介護で疲れた") == ()
     assert vocabulary.expand("高校生の息子の進路") == ()
+
+
+@pytest.mark.parametrize("phrase", ["介護+", "+介護", "中学生|+介護"])
+def test_a_together_phrase_with_an_empty_part_is_refused_with_its_line(tmp_path, phrase):
+    path = tmp_path / "synonyms.yaml"
+    path.write_text(f'- say: [ok]\n  plan: [x]\n  why: w\n- say: ["{phrase}"]\n  plan: [y]\n  why: w\n',
+                    encoding="utf-8")
+    with pytest.raises(CorpusError) as error:
+        load_synonyms(path)
+    assert error.value.line == 4
 
 
 def test_a_word_said_inside_a_combined_phrase_belongs_to_it():
