@@ -748,10 +748,10 @@ class Assistant:
         return plans[name]
 
     def _department_count(self, searcher, name: str) -> int:
-        """How many initiatives a department handles (as ``len(searcher.by_department(name))``), once per name."""
+        """How many initiatives a department handles, once per name (ids only: no record is parsed)."""
         counts = self._version(searcher, "department_counts", dict)
         if name not in counts:
-            counts[name] = len(searcher.by_department(name))
+            counts[name] = len(searcher.department_ids(name))
         return counts[name]
 
     def _doc_label(self, searcher, source: Source) -> str:
