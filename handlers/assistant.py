@@ -22,7 +22,7 @@ import re
 import threading
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -53,7 +53,17 @@ from handlers import (
     compose_windows,
 )
 from handlers.answer import Answer, Detail, Intent, Result, Suggestion
-from handlers.understand import SPACE_RE, STATUS_CUE_RE, STRONG_WHO, Understanding, fold, strip_cues, understand
+from handlers.understand import (
+    KEPT_CUE_RE,
+    PROGRESS_FILLER_RE,
+    SPACE_RE,
+    STATUS_CUE_RE,
+    STRONG_WHO,
+    Understanding,
+    fold,
+    strip_cues,
+    understand,
+)
 from handlers.vocabulary import Vocabulary, load_vocabulary
 from index import analysis
 from index.build import VOCABULARY_DIR
@@ -77,6 +87,7 @@ SPECIFIC_WEIGHT = 1.0  # IDF-weighted coverage of the question by a window's own
 # Intents a progress cue (どうなった …) may turn into pledge_status, and how much of the question a pledge must cover.
 PLEDGE_CUE_INTENTS = ("search", "who_handles", "ordinance", "find_window")
 PLEDGE_TOPIC = 0.6
+HEDGE_SLOTS = 3  # results an answer shows at least, filled from other kinds when its intent found fewer
 RARITY_KINDS = ("pledge", "initiative", "policy", "window", "ordinance", "kpi", "department", "passage")
 OFF_TOPIC_COVER = 0.35  # rarity-weighted share of the question the nearest records hold, below which it is not ours
 RELEVANT = 0.5  # share of the question's content found in a record for a confident answer
@@ -400,7 +411,11 @@ class Assistant:
             return False
         if u.goes and u.intent == "find_window":  # 「娘が働きたいって言ってる。相談できる？」: a place to go
             return False
-        topic = SPACE_RE.sub(" ", STATUS_CUE_RE.sub(" ", u.query)).strip() or u.query  # the cue is not the topic
+        cues = (STATUS_CUE_RE, KEPT_CUE_RE, PROGRESS_FILLER_RE)  # the cue and who promised are not the topic
+        topic = u.query
+        for cue in cues:
+            topic = cue.sub(" ", topic)
+        topic = SPACE_RE.sub(" ", topic).strip() or u.query
         hits = self._hits(searcher, u, {"pledge"}, limit=3, query=topic)
         pledge = self._relevance(u, hits[0][3], topic) if hits else 0.0
         if pledge < PLEDGE_TOPIC:
@@ -1171,6 +1186,9 @@ class Assistant:
         chosen = [windows[0]] + [w for w in windows[1:3] if w[2]]
         best, *alternatives = [w for w, _, _ in chosen]
         results = [self._result(w, value, searcher) for w, value, _ in chosen]
+        # A fact cue (何年, 利用者数) beside a window name: the fact may be what is asked, so it gets rank 2-3.
+        hedge = self._hedge(searcher, u, 1 if u.asks else len(results))
+        results = results[:HEDGE_SLOTS - len(hedge)] + hedge
         lines = self._window_text(best, audience)
         if alternatives:
             lines.append("ほかの相談先：" + "、".join(w.name for w in alternatives[:2]))
@@ -1179,6 +1197,16 @@ class Assistant:
         suggestions += [Suggestion(label=w.name, query=w.name) for w in alternatives[:2]]
         return Answer(query=u.raw, intent="find_window", text="\n".join(lines), results=results,
                       suggestions=suggestions, citations=[w.source for w in [best, *alternatives[:2]]])
+
+    def _hedge(self, searcher, u: Understanding, taken: int) -> list[Result]:
+        """Records of other kinds that fit the question well, for the result slots an intent's own records left
+        free: when the intent was a wrong guess (a fact question naming a window), rank 2-3 still answer it."""
+        if taken >= HEDGE_SLOTS:
+            return []
+        as_search = replace(u, intent="search")  # rank as a plain search: fact cues (何年, 利用者数) count
+        hits = [h for h in self._hits(searcher, as_search, None, limit=HEDGE_SLOTS)
+                if not isinstance(h[3], Window) and self._confident(as_search, h[3])]
+        return [self._result(rec, score, searcher) for _, _, score, rec in hits[:HEDGE_SLOTS - taken]]
 
     def _window_text(self, window: Window, audience: Audience) -> list[str]:
         lines = [f"「{window.name}」にご相談ください。" if audience == "citizen" else f"窓口：{window.name}"]

@@ -148,7 +148,10 @@ STATUS_CUE_RE = re.compile(
 )
 # 「〜ってできたの？」「〜は実現した？」「〜ってやったの」: was the promise kept. Not for ordinances (「〜の条例は
 # できた？」 is an ordinance question, see ENACTED_CUE_RE) nor for 「いつできた」 (a date).
-KEPT_CUE_RE = re.compile(r"(?:でき|実現し|やっ)た(?:の|ん)?\s*(?:か|[?？]|$)")
+# 「スタートしたの？」「始まったの？」「ぜんぶ終わった？」「進んだ？」 (yes or no, not いつ) ask the same.
+KEPT_CUE_RE = re.compile(r"(?:(?:でき|実現し|やっ|スタートし|始まっ|はじまっ|終わっ|おわっ)た|進んだ)(?:の|ん)?\s*(?:か|[?？]|$)")
+# Words around a progress question that are not its topic: who promised (市長) and how much (ぜんぶ, ちゃんと).
+PROGRESS_FILLER_RE = re.compile(r"市長|ぜんぶ|全部|すべて|ちゃんと|きちんと|もう|本当に|ほんとに|ほんとうに")
 # 「〜条例は制定された？」 (yes or no, not いつ): the promise to make it, when no ordinance of that name exists.
 ENACTED_CUE_RE = re.compile(r"(?:制定|策定)(?:された|され|した)\s*(?:の|か)?\s*[?？]")
 # A department and "what do they do": 何を担当してる, 所管事業, 何かしてるの, どんな事業を持ってる, 担ってる取組.
@@ -160,7 +163,8 @@ DEPARTMENT_ASK_RE = re.compile(
 # 「このボットで何ができるの？」「はじめて使います」: asking what this service is, not a topic.
 HELP_RE = re.compile(
     r"(?:ボット|bot|チャット|このサービス|このアプリ|このシステム|あなた|君|きみ)\S{0,6}?(?:何|なに)(?:が|を)?\s*(?:でき|聞け|きけ|わか)|"
-    r"(?:はじめて|初めて)(?:使|つか|利用)",
+    r"(?:はじめて|初めて)(?:使|つか|利用)|できること(?:の)?(?:一覧|を(?:教え|見せ))|"
+    r"what (?:can|do) (?:you|this (?:assistant|bot|service)) do",
     re.I,
 )
 # A person's situation and "is there help / where do I apply": 支援はありますか, 相談先ある？, 申込先は, 制度は,
@@ -171,6 +175,10 @@ WINDOW_ASK_RE = re.compile(
     r"どこ[にへで]?(?:話|問い?合わせ|持って|頼|申請)|"
     r"(?:払え|返せ|働け|通え|暮らせ|生活でき|食べていけ|暮らしていけ)(?:そうに|そうも)?(?:ない|なく|ません)|限界"
 )
+# 「どこの課に行けばいい」「where do I ask」: a person going somewhere to ask is pointed to a window, even when
+# the question says 課 (「〜はどこの課？」 without going stays who_handles).
+GO_ASK_RE = re.compile(r"どこ(?:の(?:課|部署|窓口))?[にへ]?(?:行け|行った|行く|いけ|いった|聞け|きけ)|"
+                       r"where (?:do|should|can) i (?:go|ask)", re.I)
 # 「最新値と目標」「相談件数を減らす目標」: an indicator's value and target.
 KPI_ASK_RE = re.compile(r"(?:最新値|現状値|実績値|直近値|現在値)\S{0,3}目標|目標\S{0,3}(?:最新値|現状値|実績)|"
                         r"(?:率|割合|数|件数|人数)を?(?:減らす|増やす|下げる|上げる|高める|低くする|伸ばす)目標")
@@ -337,7 +345,7 @@ FIGURE_RE = re.compile(
 # or an initiative that only shares the topic word (the assistant checks the record's text for it).
 FACT_CUES = (
     ("date", re.compile(r"いつ|何年|なんねん|何月|何日|始まった|はじまった|始めた|できた日|制定された日|開設|開始|when", re.I)),
-    ("number", re.compile(r"何人|なんにん|何件|なんけん|何[%％]|何パーセント|なんパーセント|何割|何世帯|何か所|何箇所|"
+    ("number", re.compile(r"(?:利用者|相談|参加者|登録者)数|何人|なんにん|何件|なんけん|何[%％]|何パーセント|なんパーセント|何割|何世帯|何か所|何箇所|"
                           r"どのくらい|どれくらい|どれぐらい|どのぐらい|how many|percent", re.I)),
     ("meaning", re.compile(r"どういう意味|意味は|意味って|とは[?？]?$|って(?:なに|何|なん)(?:ですか|なの|[?？]|$)|定義|what is|meaning", re.I)),
     ("trend", re.compile(r"増えて|減って|ふえて|へって|増加|減少|推移|変化|傾向|増えた|減った")),
@@ -621,12 +629,13 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
 
     if FIGURE_RE.search(norm) or SURVEY_ASK_RE.search(norm):
         return result("search", **extra)  # 「何人」「何％」「アンケート結果」: a figure from the plan or surveys, not a window
-    if keywords["who_handles"]:
+    if keywords["who_handles"] and not GO_ASK_RE.search(norm):
         return result("who_handles", **extra)
     window = find_name(norm, windows)
     if window and fold(window) not in fold(query):
         query = f"{query} {window}".strip()  # named in romaji: search with the name as written
-    if keywords["find_window"] or WANT_RE.search(scan) or window or GO_RE.search(scan) or WINDOW_ASK_RE.search(scan):
+    if keywords["find_window"] or WANT_RE.search(scan) or window or GO_RE.search(scan) or WINDOW_ASK_RE.search(scan) \
+            or GO_ASK_RE.search(norm):
         return result("find_window", **extra)
     if re.search(r"どこ|where", norm, re.I):
         return result("who_handles", **extra)

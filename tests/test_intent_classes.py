@@ -145,3 +145,36 @@ def test_year_named_in_the_question_breaks_a_tie(madoguchi_runtime):
              _fact(2, "人口", "市の総人口は令和7年(2025年)に169,293人でした。")]
     assert _order(madoguchi_runtime.assistant, "人口、2025年は何人？", facts)[0] == "fact-t-2"
     assert _order(madoguchi_runtime.assistant, "人口、2020年は何人？", facts)[0] == "fact-t-1"
+
+
+@pytest.mark.parametrize("text", ["バス路線の見直しってスタートしたの？", "図書館の改修、始まったの？", "給食の無償化、終わった？",
+                                  "海岸清掃の計画って進んだ？"])
+def test_yes_or_no_progress_words_are_a_status_cue(text):
+    assert understand(text).status_cue
+
+
+def test_when_it_started_is_a_date_not_a_status_cue():
+    u = understand("図書館の改修はいつ始まったの？")
+    assert not u.status_cue and "date" in u.asks
+
+
+@pytest.mark.parametrize("text", ["介護の相談をしたい、どこの課に行けばいいですか", "where do I ask about child care?"])
+def test_going_somewhere_to_ask_is_a_window(text):
+    assert understand(text).intent == "find_window"
+
+
+def test_which_department_without_going_stays_who_handles():
+    assert understand("高齢者の見守りの取組はどこの課？").intent == "who_handles"
+
+
+@pytest.mark.parametrize("text", ["What can this assistant do for me?", "できることの一覧を見せて"])
+def test_asking_what_the_service_does_is_help(text):
+    assert understand(text).intent == "help"
+
+
+def test_fact_question_naming_a_window_still_shows_a_fact_in_the_top_three(madoguchi_runtime):
+    # A window name turns the intent to find_window; the fact cue (何年) keeps a slot for a record of another kind.
+    answer = madoguchi_runtime.assistant.ask("ひきこもり支援に市が取り組み始めたのは何年？", audience="staff")
+    kinds = [r.kind for r in answer.results[:3]]
+    assert answer.intent == "find_window" and kinds[0] == "window"
+    assert any(kind != "window" for kind in kinds[1:])
