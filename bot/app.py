@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     if runtime is None:
         from bot.runtime import build_runtime  # builds the index on first start
 
-        runtime = build_runtime(settings or Settings())
+        runtime = build_runtime(settings or Settings(), long_lived=True)
     settings = settings or runtime.settings
     db = Database(settings.database_url).create()
     db.prune_events(EVENT_ID_RETENTION)

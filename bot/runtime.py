@@ -22,11 +22,13 @@ class Runtime:
     assistant: Assistant
 
 
-def ensure_index(store: IndexStore, settings: Settings, wait_seconds: float = 300.0) -> str:
+def ensure_index(store: IndexStore, settings: Settings, wait_seconds: float = 300.0, *,
+                 isolated: bool = False) -> str:
     """The first ask/serve builds the index when none is live (DESIGN.md).
 
     Takes the reindex lock so that processes starting together (replicas, a CLI
     beside the server) build once: the others wait and use what was built.
+    ``isolated``: build in a child process (IndexStore.build), for a process that keeps running.
     """
     from bot.admin import ReindexBusy, ReindexLock
 
@@ -35,7 +37,8 @@ def ensure_index(store: IndexStore, settings: Settings, wait_seconds: float = 30
         try:
             with ReindexLock(store):
                 if store.live_version() is None:
-                    version = store.build(load_corpus(settings.corpus_dir), curated_dir(settings.corpus_dir))
+                    version = store.build(load_corpus(settings.corpus_dir), curated_dir(settings.corpus_dir),
+                                          isolated=isolated)
                     store.activate(version)
         except ReindexBusy:
             if time.monotonic() > deadline:
@@ -44,9 +47,11 @@ def ensure_index(store: IndexStore, settings: Settings, wait_seconds: float = 30
     return version
 
 
-def build_runtime(settings: Settings | None = None) -> Runtime:
+def build_runtime(settings: Settings | None = None, *, long_lived: bool = False) -> Runtime:
+    """``long_lived`` (the server, Telegram polling): a first build runs in a child process, so the process
+    that then answers for days never carries the build's memory (about 160 MB above serving at 1×)."""
     settings = settings or Settings()
     store = IndexStore(settings.data_dir)
-    ensure_index(store, settings)
+    ensure_index(store, settings, isolated=long_lived)
     live = LiveSearcher(store)
     return Runtime(settings=settings, store=store, live=live, assistant=Assistant(searcher=live.current))

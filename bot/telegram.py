@@ -227,7 +227,7 @@ def polling_command(args: argparse.Namespace) -> int:
     if not settings.telegram_bot_token:
         print("TELEGRAM_BOT_TOKEN が設定されていません。")
         return 2
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, long_lived=True)
     db = Database(settings.database_url).create()
     channel = TelegramChannel(settings, runtime.assistant, db, webhook=False)
     channel.application.run_polling(allowed_updates=Update.ALL_TYPES)
