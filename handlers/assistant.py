@@ -112,7 +112,7 @@ HELP_SUGGESTIONS = [
 FACT_HOLDS = {
     "date": re.compile(r"(?:令和|平成|昭和)\s*(?:\d+|元)\s*年|\d{4}\s*年|年度"),
     "number": re.compile(r"\d[\d,.]*\s*(?:人|件|[%％]|世帯|か所|箇所|ヶ所|カ所|通|回|割)"),
-    "meaning": re.compile(r"^用語|とは|のこと|をいう|を指す|を意味"),
+    "meaning": re.compile(r"^用語|^[⁰¹²³⁴-⁹]+|とは|のこと|をいう|を指す|を意味"),  # a footnote defines its term
     "trend": re.compile(r"増加|減少|推移|増えて|減って|横ばい|から[\d,.]+\s*\S{0,3}へ"),
     "survey": re.compile(r"アンケート|調査|回答"),
 }
@@ -166,6 +166,12 @@ def _morphemes(normalized: str) -> tuple:
     return tuple(analysis.morphemes(normalized, parts=False))
 
 
+# Question words (何人, 何時ごろ, どういう, いつ) say what is asked, not what about: the records never hold them.
+_ASKING = re.compile(r"^(?:何|なに|なん|いく[つら]|どう|どん|どの|どれ|どこ|どちら|いつ|だれ|誰)")
+# 「〜って」 as a topic marker before a question word, read as は.
+_TOPIC_TTE = re.compile(r"って(?=\s*(?:何|なに|なん|いく[つら]|どう|どん|どの|どれ|どこ|どちら|いつ|だれ|誰))")
+
+
 @lru_cache(maxsize=4096)
 def _content_grams(text: str) -> tuple[str, ...]:
     """Folded character bigrams of the content words of a text (Sudachi decides what is content:
@@ -175,9 +181,10 @@ def _content_grams(text: str) -> tuple[str, ...]:
     if _KANA_ONLY.match(text):
         chunks = text.split()
     else:
+        text = _TOPIC_TTE.sub("は", text)  # 「保護司ってどういう人」: Sudachi reads 司っ as a verb before って
         chunks, run = [], []
         for morph in _morphemes(text):
-            if morph.content and re.search(r"\w", morph.surface):
+            if morph.content and re.search(r"\w", morph.surface) and not _ASKING.match(morph.surface):
                 run.append(morph.surface)
             elif run:
                 chunks.append("".join(run))
@@ -537,7 +544,14 @@ class Assistant:
         how few windows hold it (IDF over the windows): 坂ノ下 or 理学療法士 says more about which window
         is meant than 相談 or 子ども. Words no window holds weigh like common ones (frame words, chat)."""
         texts = self._window_index(searcher)["texts"]
-        words = _specific_words(u.query or u.text)
+        # Words left in kana that no window holds as written (ようかいごにんてい, not ひきこもり) count as the
+        # kanji words they read as (要介護, 介護認定).
+        kana = self.vocabulary.kana(u.text)
+        if kana and any(_HIRAGANA_ONLY.match(m.surface) and len(m.surface) >= 3 and m.content
+                        and any(fold(m.surface) in t for t in texts.values())
+                        for m in _morphemes(analysis.normalize(u.query or u.text).lower())):
+            kana = ()
+        words = _specific_words(" ".join([u.query or u.text, *kana]) if kana else (u.query or u.text))
         if not texts or not words:
             return {}, {}
         n = len(texts)
@@ -602,7 +616,8 @@ class Assistant:
             precision = sum(1 for g in title_grams if g in gram_set) / len(title_grams) if title_grams else 0.0
             synonym = 1.0 if any(t in title for t in terms) else 0.5 if any(t in body for t in terms) else 0.0
             value = 0.5 * score / top + 1.0 * cover_title + 0.3 * cover_body + 0.4 * synonym + 0.3 * precision
-            if kind == "window" and any(len(n) >= 3 and (key := fold(n)) in named and key not in shared
+            # A window named in a fact question (「〜っていつオープンした？」) is its topic, not its answer.
+            if kind == "window" and not asks and any(len(n) >= 3 and (key := fold(n)) in named and key not in shared
                                         for n in [record.name, *record.aliases]):
                 value += 1.0  # the person named this window (by a name no other window also goes by)
             if kind == "passage":
@@ -1318,12 +1333,22 @@ class Assistant:
         if chapter is not None:
             hits = [(chapter.id, "passage", 9.9, chapter), *[h for h in hits if h[0] != chapter.id]]
             return self._chapter_answer(searcher, u, chapter, hits, audience)
-        if hits and self._weighted_cover(searcher, u, [h[3] for h in hits[:3]]) < OFF_TOPIC_COVER:
+        if hits and not self._names_ours(searcher, u) and \
+                self._weighted_cover(searcher, u, [h[3] for h in hits[:3]]) < OFF_TOPIC_COVER:
             return self._low_confidence(searcher, u, audience, "unknown", [])  # only generic words matched
         if not hits or not self._confident(u, hits[0][3]):
             intent = compose_care.off_topic(self, u, hits)  # off our topic: no far-fetched "near" records
             return self._low_confidence(searcher, u, audience, intent, hits if intent == "search" else [])
         return self._search_answer(searcher, u, hits, audience)
+
+    def _names_ours(self, searcher, u: Understanding) -> bool:
+        """The question names one of our windows or departments (きらきら, 発達支援室): never off our topic,
+        however little of the rest of it the records hold."""
+        folded = fold(u.text)
+        names = self._version(searcher, "own_names", lambda: tuple(dict.fromkeys(
+            key for n in [*self._window_names(searcher), *self._department_names(searcher)]
+            if len(key := fold(n)) >= 3)))
+        return any(key in folded for key in names)
 
     def _chapter_for(self, searcher, u: Understanding) -> Chapter | None:
         """A chapter of the comprehensive plan asked about as a chapter: 「福祉の章」「教育分野の目指す姿」."""

@@ -15,6 +15,8 @@ from handlers.understand import fold, reading_of
 KANJI_RE = re.compile(r"[\u3400-\u9fff]")
 KANA_RE = re.compile(r"[ぁ-ゖァ-ヺ]{3,}")
 MIN_READING = 3  # shorter readings (イエ, コ) turn up inside unrelated words
+MIXED_RUN_RE = re.compile(r"[ぁ-ゖー]{5,}")  # a hiragana run long enough to be a word left unconverted
+MIXED_READING = 5  # in text that also has kanji, only readings this long count (ヨウカイゴ, カイゴニンテイ)
 
 
 @lru_cache(maxsize=8)
@@ -24,14 +26,24 @@ def _readings(synonyms: tuple) -> tuple[tuple[str, tuple[str, ...]], ...]:
     for entry in synonyms:
         for phrase in entry.say:
             if KANJI_RE.search(phrase) and len(key := reading_of(phrase)) >= MIN_READING:
-                out.append((key, tuple(entry.plan)))
+                # The phrase itself too: routing keywords (介護認定) are spelled as people say them.
+                out.append((key, tuple(dict.fromkeys([*entry.plan, phrase]))))
     return tuple(out)
 
 
 def kana_terms(text: str, synonyms) -> tuple[str, ...]:
     """Plan terms for a kana-only question whose words are the readings of curated phrases."""
-    if KANJI_RE.search(text) or not KANA_RE.search(text):
+    if not KANA_RE.search(text):
         return ()
+    if KANJI_RE.search(text):
+        # 「ようかいごにんていの申請」: a phrase left in kana beside kanji words. Only long hiragana runs and
+        # long readings, so grammar (していただけ) does not meet a short reading by chance.
+        runs = [fold(r) for r in MIXED_RUN_RE.findall(text)]
+        if not runs:
+            return ()
+        keys = [(key, plan) for key, plan in _readings(tuple(synonyms)) if len(key) >= MIXED_READING]
+        return tuple(dict.fromkeys(t for key, plan in keys if any(key in r for r in runs)
+                                   for t in plan if fold(t) not in fold(text)))
     folded = fold(text)
     terms: list[str] = []
     for key, plan in _readings(tuple(synonyms)):

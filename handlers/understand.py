@@ -52,7 +52,7 @@ POLICY_AFTER_RE = re.compile(r"(?<!\d)0*(\d{1,2})\s*(?:番目?)?\s*の?\s*(?:施
 BARE_NUMBER_RE = re.compile(r"^\s*(?:no\.?|#|第)?\s*(\d{1,3})\s*(?:番目?|項目?め?|号)?\s*$", re.I)
 
 # 「170項目のうち」「全170件中」: a number that counts the pledges, not one of them.
-COUNT_RE = re.compile(r"(?<![\d第])(\d{1,3})\s*(?:項目|件|個|本)?\s*(?:のうち|の中で|中)|(?<![\d第.#])(\d{1,3})\s*(?:項目|件|個)(?!め|目)")
+COUNT_RE = re.compile(r"(?<![\d第])(\d{1,3})\s*(?:項目|件|個|本)?\s*(?:の\s*(?:公約|マニフェスト|約束|取組|施策))?\s*(?:のうち|の中で|中)|(?<![\d第.#])(\d{1,3})\s*(?:項目|件|個)(?!め|目)")
 # 「達成はいくつ」「何項目達成」: a count over the pledges, answered by the report's own statement.
 COUNT_ASK_RE = re.compile(r"いくつ|何項目|何件|何個|幾つ|how many")
 
@@ -158,12 +158,18 @@ ENACTED_CUE_RE = re.compile(r"(?:制定|策定)(?:された|され|した)\s*(?:
 DEPARTMENT_ASK_RE = re.compile(
     r"(?:何|なに|どんな|どういう|どのような)(?:か|を|が)?\s*(?:担当|担って|やって|して|持って|所管|受け持)|"
     r"所管(?:事業|業務|する)|担って(?:る|いる)|(?:どんな|どういう|どのような)(?:事業|政策|施策|取組|仕事|業務|役割)|"
-    r"役割|業務内容|事業内容"
+    r"役割|業務内容|事業内容|"
+    # 「〜の担当事業を一覧で」「どんなことをしてるところ？」「〜が関わってる事業は？」「何をする課？」
+    r"担当(?:する|して(?:る|いる))?(?:事業|業務|取組|施策)|(?:どんな|どういう|どのような)こと(?:を|が)?\s*(?:して|やって|担当)|"
+    r"(?:関わって|携わって|かかわって)(?:る|いる)|(?:何|なに)を\s*(?:する|している|してる)\s*(?:課|部|室|係|所|ところ)"
 )
 # 「このボットで何ができるの？」「はじめて使います」: asking what this service is, not a topic.
 HELP_RE = re.compile(
     r"(?:ボット|bot|チャット|このサービス|このアプリ|このシステム|あなた|君|きみ)\S{0,6}?(?:何|なに)(?:が|を)?\s*(?:でき|聞け|きけ|わか)|"
     r"(?:はじめて|初めて)(?:使|つか|利用)|できること(?:の)?(?:一覧|を(?:教え|見せ))|"
+    # 「使い方を教えて」 said alone (not 「〜の使い方」 of a service), 「ここで質問していいですか」
+    r"(?:^|[\s、。!！]|(?:ボット|bot|チャット|このサービス|このアプリ|このシステム)の)(?:使い方|つかいかた)|"
+    r"ここ(?:で|に)(?:は)?\s*(?:質問|聞い|きい)(?:して|しても|ても)?(?:も)?\s*(?:いい|よい|良い|大丈夫|でき)|"
     r"what (?:can|do) (?:you|this (?:assistant|bot|service)) do",
     re.I,
 )
@@ -347,13 +353,19 @@ FACT_CUES = (
     ("date", re.compile(r"いつ|何年|なんねん|何月|何日|始まった|はじまった|始めた|できた日|制定された日|開設|開始|when", re.I)),
     ("number", re.compile(r"(?:利用者|相談|参加者|登録者)数|何人|なんにん|何件|なんけん|何[%％]|何パーセント|なんパーセント|何割|何世帯|何か所|何箇所|"
                           r"どのくらい|どれくらい|どれぐらい|どのぐらい|how many|percent", re.I)),
-    ("meaning", re.compile(r"どういう意味|意味は|意味って|とは[?？]?$|って(?:なに|何|なん)(?:ですか|なの|[?？]|$)|定義|what is|meaning", re.I)),
+    ("meaning", re.compile(r"どういう意味|意味は|意味って|とは[?？]?$|って(?:なに|何|なん)(?:ですか|なの|[?？]|$)|定義|what is|meaning|"
+                           r"(?:どういう|どんな|どのような)(?:人|ひと|方|もの|制度|仕組み|しくみ|団体|役割)", re.I)),
     ("trend", re.compile(r"増えて|減って|ふえて|へって|増加|減少|推移|変化|傾向|増えた|減った")),
     ("survey", re.compile(r"アンケート|調査結果|市民調査|意識調査|survey", re.I)),
 )
 
 # 「…アンケート結果」「調査では？」: what a survey found, even when the question says 相談 (not a window).
 SURVEY_ASK_RE = re.compile(r"(?:アンケート|調査)(?:の)?(?:結果|では|によると)")
+
+
+SURVEY_WORD_RE = re.compile(r"アンケート|調査|回答")
+# 「〜っていつオープンした？」: when something began is a fact of the plan, even when a window is named.
+OPENED_ASK_RE = re.compile(r"いつ(?:頃|ごろ)?\S{0,4}?(?:オープン|開設|開所|開館|設置|開始|始ま|はじま|でき|作られ|つくられ|創設)")
 
 
 def fact_cues(text: str) -> tuple[str, ...]:
@@ -609,7 +621,10 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     if keywords["ordinance"]:
         return result("ordinance", **extra)
     # 「何人生まれてるか、目標は828人？」: a figure and its target is what a plan indicator states.
-    if keywords["kpi"] or KPI_RE.search(strip_filler(norm)) or KPI_ASK_RE.search(norm) or (FIGURE_RE.search(norm) and "目標" in norm):
+    # 「アンケートの有効回答率は？」: a survey's own figure, not a plan indicator (unless one is named).
+    survey = SURVEY_WORD_RE.search(norm)
+    if keywords["kpi"] or (not survey and KPI_RE.search(strip_filler(norm))) or KPI_ASK_RE.search(norm) or (
+            FIGURE_RE.search(norm) and "目標" in norm):
         return result("kpi", **extra)
     if keywords["pledge_status"]:
         return result("pledge_status", **extra)
@@ -627,7 +642,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
             return result("department", department=department, **extra)
         extra["department"] = department
 
-    if FIGURE_RE.search(norm) or SURVEY_ASK_RE.search(norm):
+    if FIGURE_RE.search(norm) or SURVEY_ASK_RE.search(norm) or OPENED_ASK_RE.search(norm):
         return result("search", **extra)  # 「何人」「何％」「アンケート結果」: a figure from the plan or surveys, not a window
     if keywords["who_handles"] and not GO_ASK_RE.search(norm):
         return result("who_handles", **extra)

@@ -46,8 +46,9 @@ class Vocabulary:
         # The same question text is expanded several times per answer (search, rerank, relevance of
         # each candidate): each text is matched once.
         self.said = lru_cache(maxsize=1024)(self._said)
+        self.kana = lru_cache(maxsize=1024)(lambda text: compose_kana.kana_terms(text, self.synonyms))
         self.expand = lru_cache(maxsize=1024)(lambda text: tuple(dict.fromkeys(
-            [*self._terms(text, bonus=False), *compose_kana.kana_terms(text, self.synonyms)])))
+            [*self._terms(text, bonus=False), *self.kana(text)])))
         self.bonus = lru_cache(maxsize=1024)(lambda text: tuple(self._terms(text, bonus=True)))
         self.bonus_folded = lru_cache(maxsize=1024)(lambda text: tuple(fold(t) for t in self.bonus(text)))
         # Routing keywords with their folded variants, computed once.

@@ -304,3 +304,12 @@ def test_several_troubles_at_once_lead_to_the_one_stop_window(assistant, searche
     assert answer.intent == "find_window"
     assert answer.results[0].id == one_stop.id
     assert len(answer.results) >= 2  # the specialised windows follow it
+
+
+def test_question_words_are_not_content_that_records_must_hold():
+    from handlers.assistant import _content_grams
+
+    grams = _content_grams("保護司ってどういう人？")
+    assert "護司" in grams  # 保護司 stays one word before って
+    assert not any(g in grams for g in ("ドウ", "ウイ", "司ッ"))
+    assert not set(_content_grams("きらきらは何人利用した？")) & {"何人", "人利"}

@@ -260,3 +260,47 @@ def test_kana_only_question_meets_the_vocabulary_by_reading():
     kana = set(kana_terms("かけいがくるしい", synonyms))
     assert kanji and kanji <= kana | {"家計"}
     assert kana_terms("家計がくるしい", synonyms) == ()  # kanji present: the ordinary matching applies
+
+
+def test_a_kana_phrase_beside_kanji_meets_the_vocabulary_by_reading():
+    from corpus.synonyms import load_synonyms
+    from handlers.compose_kana import kana_terms
+
+    synonyms = load_synonyms()
+    kanji = set(curated_vocabulary().expand("要介護認定の申請をしたい"))
+    kana = set(kana_terms("ようかいごにんていの申請をしたい", synonyms))
+    assert kanji & kana
+    assert kana_terms("手話通訳の派遣をしていただけますか", synonyms) == ()  # grammar in kana is not a word
+
+
+@pytest.mark.parametrize("text", ["障害福祉課の担当事業を一覧で", "生活福祉課ってどんなことをしてるところ？",
+                                  "福祉総務課が関わってる事業は？", "高齢者いきいき課は何をする課？"])
+def test_what_a_department_does_in_any_wording_is_department(text):
+    u = understand(text, DEPARTMENTS)
+    assert u.intent == "department"
+    assert u.department
+
+
+@pytest.mark.parametrize("text", ["使い方を教えて。市長の公約とかも調べられる？", "このチャットの使い方",
+                                  "はじめまして！鎌倉の福祉のこと、ここで質問していいですか"])
+def test_asking_how_to_use_this_service_is_help(text):
+    assert understand(text, DEPARTMENTS).intent == "help"
+
+
+@pytest.mark.parametrize("text", ["福祉タクシー券の使い方を教えて", "家賃が払えない。ここに相談していい？"])
+def test_how_to_use_a_service_or_a_trouble_is_not_help(text):
+    assert understand(text, DEPARTMENTS).intent != "help"
+
+
+def test_a_count_over_the_pledges_is_not_a_pledge_number():
+    u = understand("170の公約のうち、達成したのは何項目？", DEPARTMENTS)
+    assert (u.intent, u.pledge_number, u.count) == ("search", None, True)
+
+
+def test_fact_questions_are_searches():
+    assert understand("地域福祉のアンケート、市民の有効回答率は？", DEPARTMENTS).intent == "search"
+    assert understand("相談支援の利用率は？", DEPARTMENTS).intent == "kpi"  # no survey named: an indicator
+    opened = understand("由比ガ浜のきらきらっていつオープンした？", DEPARTMENTS, WINDOWS)
+    assert (opened.intent, opened.asks) == ("search", ("date",))
+    assert understand("きらきらはいつ開いてる？", DEPARTMENTS, WINDOWS).intent == "find_window"  # hours: the window
+    assert "meaning" in understand("保護司ってどういう人？", DEPARTMENTS).asks
