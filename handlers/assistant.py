@@ -24,6 +24,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 from typing import Literal
 
@@ -182,15 +183,10 @@ def _content_grams(text: str) -> tuple[str, ...]:
         chunks = text.split()
     else:
         text = _TOPIC_TTE.sub("は", text)  # 「保護司ってどういう人」: Sudachi reads 司っ as a verb before って
-        chunks, run = [], []
-        for morph in _morphemes(text):
-            if morph.content and re.search(r"\w", morph.surface) and not _ASKING.match(morph.surface):
-                run.append(morph.surface)
-            elif run:
-                chunks.append("".join(run))
-                run = []
-        if run:
-            chunks.append("".join(run))
+        def content(morph) -> bool:
+            return bool(morph.content and re.search(r"\w", morph.surface) and not _ASKING.match(morph.surface))
+
+        chunks = ["".join(m.surface for m in group) for keep, group in groupby(_morphemes(text), key=content) if keep]
     grams = [c[i : i + 2] for c in chunks for i in range(max(1, len(c) - 1))]
     return tuple(dict.fromkeys(fold(g) for g in grams))
 
@@ -302,27 +298,6 @@ class Assistant:
     @property
     def vocabulary(self) -> Vocabulary:
         return getattr(self._local, "vocabulary", None) or self._default_vocabulary
-
-    @property
-    def _synonyms(self):
-        return self.vocabulary.synonyms
-
-    @property
-    def _routes(self):
-        return self.vocabulary.routes
-
-    @property
-    def _route_keys(self):
-        return self.vocabulary.route_keys
-
-    def _expand(self, text: str) -> tuple[str, ...]:
-        return self.vocabulary.expand(text)
-
-    def _bonus(self, text: str) -> tuple[str, ...]:
-        return self.vocabulary.bonus(text)
-
-    def _bonus_folded(self, text: str) -> tuple[str, ...]:
-        return self.vocabulary.bonus_folded(text)
 
     # -- public API ------------------------------------------------------------
 
@@ -513,7 +488,7 @@ class Assistant:
                 if window.department and not window.department.unconfirmed:
                     by_department.setdefault(window.department.value, window.id)
                 names.append(fold(" ".join([window.name, *window.aliases, *window.topics])))
-            spread = {k: max(1, sum(1 for n in names if fold(k) in n)) for route in self._routes for k in route.keywords}
+            spread = {k: max(1, sum(1 for n in names if fold(k) in n)) for route in self.vocabulary.routes for k in route.keywords}
             return {"one_stop": one_stop or fallback, "by_name": by_name, "by_department": by_department,
                     "spread": spread}
 
@@ -570,7 +545,7 @@ class Assistant:
 
     def _expanded(self, u: Understanding, query: str | None = None) -> str:
         base = u.query or u.text if query is None else query
-        terms = self._expand(u.text)
+        terms = self.vocabulary.expand(u.text)
         return " ".join([base, *terms]).strip()
 
     def _hits(self, searcher, u: Understanding, kinds: set[str] | None, limit: int = 10, query: str | None = None):
@@ -595,7 +570,7 @@ class Assistant:
             return hits
         grams = _content_grams(query if query is not None else (u.query or u.text))
         gram_set = set(grams)
-        terms = self._bonus_folded(u.text)
+        terms = self.vocabulary.bonus_folded(u.text)
         named = fold(u.text)
         top = max(score for _, _, score, _ in hits) or 1.0
         asks = u.asks if u.intent == "search" else ()
@@ -672,7 +647,7 @@ class Assistant:
         text = _record_view(record)[1]
         if not text:
             return 0.0
-        if any(t in text for t in self._bonus_folded(u.text)):
+        if any(t in text for t in self.vocabulary.bonus_folded(u.text)):
             return 1.0
         grams = _content_grams(query or u.query or u.text)
         if not grams:
@@ -707,7 +682,7 @@ class Assistant:
         grams = [g for g in _content_grams(u.query or u.text) if not _KATAKANA.search(g) or g in u.text or g in df]
         if not grams or u.english:  # kana spellings and English meet the records through synonyms only
             return 1.0
-        terms = self._bonus_folded(u.text)
+        terms = self.vocabulary.bonus_folded(u.text)
         if any(t in _record_view(r)[1] for r in records for t in terms):
             return 1.0  # a plan word for the question is in the record
         weight = {g: math.log(1 + n / (1 + df.get(g, 0))) for g in grams}
@@ -1132,7 +1107,7 @@ class Assistant:
                 continue
             text = fold(" ".join([window.name, *window.aliases, *window.topics]))
             topical = self._relevance(u, window) >= RELEVANT or any(
-                fold(t) in text for t in self._expand(u.text))
+                fold(t) in text for t in self.vocabulary.expand(u.text))
             dep = window.department.value if window.department else ""
             same_department = any(d and d in dep for d in departments)
             if topical and (same_department or not departments):
@@ -1147,11 +1122,11 @@ class Assistant:
         and a keyword few windows share (不登校) for more than one many share (子ども), so
         routing steers without overruling a clear search match.
         """
-        text = fold(" ".join([u.text, *self._expand(u.text)]))
+        text = fold(" ".join([u.text, *self.vocabulary.expand(u.text)]))
         spread = self._keyword_spread(searcher)
         bonus: dict[str, float] = {}
         firm: set[str] = set()
-        for route, keys in zip(self._routes, self._route_keys, strict=True):
+        for route, keys in zip(self.vocabulary.routes, self.vocabulary.route_keys, strict=True):
             matched = [k for k, variants in keys if any(v in text for v in variants)]
             if not matched:
                 continue

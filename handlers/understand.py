@@ -338,10 +338,12 @@ CRISIS_RE = re.compile(
     r"suicid|kill myself|want to die|end my life",
     re.I,
 )
+# How many / how much, as people ask for a figure (shared by FIGURE_RE and the "number" fact cue).
+HOW_MANY = r"何人|なんにん|何件|なんけん|何[%％]|何パーセント|なんパーセント|何割|何世帯|何か所|何箇所"
+HOW_MUCH = r"どのくらい|どれくらい|どれぐらい|どのぐらい"
 # A question asking for a figure (how many, what percent): the plan's facts and indicators answer it.
 FIGURE_RE = re.compile(
-    r"何人|なんにん|何件|なんけん|何[%％]|何パーセント|なんパーセント|何割|何世帯|何か所|何箇所|何ヶ所|何カ所|"
-    r"何年から|何年まで|何年度|いつから|いつまで|どのくらい|どれくらい|どれぐらい|どのぐらい|どの程度|"
+    rf"{HOW_MANY}|何ヶ所|何カ所|何年から|何年まで|何年度|いつから|いつまで|{HOW_MUCH}|どの程度|"
     r"(?:率|割合|人数|件数|世帯数|人口)(?:は|って|が)?(?:どう|何|なん|いくつ|いくら|[?？]|$)|"
     r"how many|how much|what percent|percentage",
     re.I,
@@ -351,8 +353,7 @@ FIGURE_RE = re.compile(
 # or an initiative that only shares the topic word (the assistant checks the record's text for it).
 FACT_CUES = (
     ("date", re.compile(r"いつ|何年|なんねん|何月|何日|始まった|はじまった|始めた|できた日|制定された日|開設|開始|when", re.I)),
-    ("number", re.compile(r"(?:利用者|相談|参加者|登録者)数|何人|なんにん|何件|なんけん|何[%％]|何パーセント|なんパーセント|何割|何世帯|何か所|何箇所|"
-                          r"どのくらい|どれくらい|どれぐらい|どのぐらい|how many|percent", re.I)),
+    ("number", re.compile(rf"(?:利用者|相談|参加者|登録者)数|{HOW_MANY}|{HOW_MUCH}|how many|percent", re.I)),
     ("meaning", re.compile(r"どういう意味|意味は|意味って|とは[?？]?$|って(?:なに|何|なん)(?:ですか|なの|[?？]|$)|定義|what is|meaning|"
                            r"(?:どういう|どんな|どのような)(?:人|ひと|方|もの|制度|仕組み|しくみ|団体|役割)", re.I)),
     ("trend", re.compile(r"増えて|減って|ふえて|へって|増加|減少|推移|変化|傾向|増えた|減った")),

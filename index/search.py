@@ -37,6 +37,7 @@ from collections import OrderedDict
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 
 import jaconv
@@ -129,15 +130,9 @@ def query_terms(text: str) -> QueryTerms:
                 parts.add(term.lower())
         last_pos = pos
     # n-grams only over runs of content words: bi-grams across particles match noise.
-    runs, run = [], []
-    for m in morphs:
-        if m.content and not KANA_CHAR.fullmatch(m.surface):
-            run.append(m.surface)
-        elif run:
-            runs.append("".join(run))
-            run = []
-    if run:
-        runs.append("".join(run))
+    runs = ["".join(m.surface for m in group)
+            for content, group in groupby(morphs, key=lambda m: bool(m.content and not KANA_CHAR.fullmatch(m.surface)))
+            if content]
     ngrams = list(dict.fromkeys(g for r in runs for g in _bigrams(r)))
     # Readings only for kana spans (kanji words are already matched exactly): for katakana words, and for hiragana only when the question is all kana: in
     # mixed text, hiragana is okurigana and particles (…はありますか), which would only add noise.
