@@ -46,3 +46,34 @@ def reindex_site(reindex_base, tmp_path):
         shutil.copytree(reindex_base / part, tmp_path / part)
     return Settings(MADOGUCHI_DATA_DIR=tmp_path / "var", MADOGUCHI_CORPUS_DIR=tmp_path / "corpus",
                     MADOGUCHI_LOG_SECRET="test-secret")
+
+
+@pytest.fixture(scope="session")
+def _line_api_server():
+    from stubs import LineApiStub
+
+    with LineApiStub() as server:
+        yield server
+
+
+@pytest.fixture
+def line_api(_line_api_server):
+    """A stub of the LINE Messaging API on 127.0.0.1, emptied for this test (requests, expired tokens)."""
+    _line_api_server.clear()
+    _line_api_server.expired_tokens.clear()
+    return _line_api_server
+
+
+@pytest.fixture(scope="session")
+def _telegram_api_server():
+    from stubs import TelegramApiStub
+
+    with TelegramApiStub() as server:
+        yield server
+
+
+@pytest.fixture
+def telegram_api(_telegram_api_server):
+    """A stub of the Telegram Bot API on 127.0.0.1, emptied for this test."""
+    _telegram_api_server.clear()
+    return _telegram_api_server

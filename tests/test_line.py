@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from stubs import LineApiStub, line_signature
+from stubs import line_signature
 
 import bot.line
 from bot.app import create_app
@@ -24,21 +24,13 @@ TOKEN = "line-access-token"
 QUESTION = "子育ての相談はどこ？"
 
 
-@pytest.fixture(scope="module")
-def stub():
-    with LineApiStub() as server:
-        yield server
-
-
 @pytest.fixture
-def settings(tmp_path, stub):
-    stub.clear()
-    stub.expired_tokens.clear()
+def settings(tmp_path, line_api):
     return Settings(
         MADOGUCHI_DATA_DIR=tmp_path,
         LINE_CHANNEL_SECRET=SECRET,
         LINE_CHANNEL_ACCESS_TOKEN=TOKEN,
-        LINE_API_BASE_URL=stub.url,
+        LINE_API_BASE_URL=line_api.url,
     )
 
 
@@ -75,10 +67,10 @@ def post(client: TestClient, events: list[dict], secret: str = SECRET, body: byt
     return client.post("/webhook/line", content=body, headers=headers)
 
 
-def test_text_message_is_answered_with_the_reply_token(client, stub, madoguchi_runtime):
+def test_text_message_is_answered_with_the_reply_token(client, line_api, madoguchi_runtime):
     response = post(client, [text_event(QUESTION)])
     assert response.status_code == 200
-    [reply] = stub.wait_for("/v2/bot/message/reply")
+    [reply] = line_api.wait_for("/v2/bot/message/reply")
     assert reply.method == "POST"
     assert reply.headers["authorization"] == f"Bearer {TOKEN}"
     sent = reply.json
@@ -99,7 +91,7 @@ def test_text_message_is_answered_with_the_reply_token(client, stub, madoguchi_r
         items = sent["messages"][-1]["quickReply"]["items"]
         assert [i["action"]["label"] for i in items] == [truncate(s.label, 20) for s in answer.suggestions[:13]]
         assert items[0]["action"]["data"] == "q:" + answer.suggestions[0].query
-    assert stub.matching("/push") == []
+    assert line_api.matching("/push") == []
 
 
 @pytest.mark.parametrize(
@@ -113,7 +105,7 @@ def test_text_message_is_answered_with_the_reply_token(client, stub, madoguchi_r
     ],
     ids=["forged", "missing", "malformed", "wrong-shape", "oversized"],
 )
-def test_untrusted_payloads_are_rejected_without_any_outbound_call(client, stub, body, signature):
+def test_untrusted_payloads_are_rejected_without_any_outbound_call(client, line_api, body, signature):
     events = [text_event(QUESTION)]
     raw = body if body is not None else json.dumps({"destination": "U", "events": events}).encode()
     if signature == "forged":
@@ -123,10 +115,10 @@ def test_untrusted_payloads_are_rejected_without_any_outbound_call(client, stub,
     response = post(client, events, body=raw, signature=signature)
     assert response.status_code == 400
     time.sleep(0.2)
-    assert stub.requests == []
+    assert line_api.requests == []
 
 
-def test_redelivered_event_is_answered_once_even_after_a_restart(settings, stub, madoguchi_runtime):
+def test_redelivered_event_is_answered_once_even_after_a_restart(settings, line_api, madoguchi_runtime):
     first = text_event(QUESTION, event_id="01HREDELIVERED00000000001")
     again = text_event(QUESTION, event_id="01HREDELIVERED00000000001", redelivery=True)
     with TestClient(create_app(settings, madoguchi_runtime)) as client:
@@ -135,31 +127,31 @@ def test_redelivered_event_is_answered_once_even_after_a_restart(settings, stub,
     with TestClient(create_app(settings, madoguchi_runtime)) as restarted:  # same database, new process state
         assert post(restarted, [again]).status_code == 200
     time.sleep(0.2)
-    assert len(stub.matching("/v2/bot/message/")) == 1
+    assert len(line_api.matching("/v2/bot/message/")) == 1
 
 
-def test_console_verify_request_succeeds_without_replying(client, stub):
+def test_console_verify_request_succeeds_without_replying(client, line_api):
     assert post(client, []).status_code == 200
     dummy = text_event("hello", event_id="01HVERIFY", replyToken="00000000000000000000000000000000")
     dummy["source"] = {"type": "user", "userId": "Udeadbeefdeadbeefdeadbeefdeadbeef"}
     assert post(client, [dummy]).status_code == 200
     time.sleep(0.2)
-    assert stub.matching("/reply") == []
+    assert line_api.matching("/reply") == []
 
 
-def test_expired_reply_token_falls_back_to_a_push_message(client, stub):
-    stub.expired_tokens.add("nHuyWiB7yP5Zw52FIkcQobQuGDXCTA")
+def test_expired_reply_token_falls_back_to_a_push_message(client, line_api):
+    line_api.expired_tokens.add("nHuyWiB7yP5Zw52FIkcQobQuGDXCTA")
     assert post(client, [text_event(QUESTION)]).status_code == 200
-    [push] = stub.wait_for("/v2/bot/message/push")
+    [push] = line_api.wait_for("/v2/bot/message/push")
     assert push.json["to"] == "U4af4980629"
     assert push.headers["authorization"] == f"Bearer {TOKEN}"
     assert push.headers.get("x-line-retry-key")
-    assert push.json["messages"] == stub.matching("/reply")[0].json["messages"]
+    assert push.json["messages"] == line_api.matching("/reply")[0].json["messages"]
 
 
-def test_follow_is_greeted_with_what_the_bot_can_do(client, stub):
+def test_follow_is_greeted_with_what_the_bot_can_do(client, line_api):
     assert post(client, [event("follow", follow={"isUnblocked": False})]).status_code == 200
-    [reply] = stub.wait_for("/reply")
+    [reply] = line_api.wait_for("/reply")
     assert reply.json["messages"] == render.greeting_messages()
     assert "公約" in reply.json["messages"][0]["text"] and "窓口" in reply.json["messages"][0]["text"]
 
@@ -174,23 +166,23 @@ def test_follow_is_greeted_with_what_the_bot_can_do(client, stub):
     ],
     ids=lambda m: m["type"],
 )
-def test_non_text_messages_get_a_short_how_to_ask(client, stub, message):
+def test_non_text_messages_get_a_short_how_to_ask(client, line_api, message):
     assert post(client, [event(message=message)]).status_code == 200
-    [reply] = stub.wait_for("/reply")
+    [reply] = line_api.wait_for("/reply")
     assert reply.json["messages"] == render.unsupported_messages()
 
 
-def test_postbacks_ask_the_query_or_open_a_window(client, stub, madoguchi_runtime):
+def test_postbacks_ask_the_query_or_open_a_window(client, line_api, madoguchi_runtime):
     assert post(client, [event("postback", postback={"data": "q:" + QUESTION})]).status_code == 200
-    [reply] = stub.wait_for("/reply")
+    [reply] = line_api.wait_for("/reply")
     expected = render.render_answer(madoguchi_runtime.assistant.ask(QUESTION, audience="citizen"))
     assert reply.json["messages"][0] == expected[0]
 
-    stub.clear()
+    line_api.clear()
     window = madoguchi_runtime.assistant.record("window-kirakira")
     assert window is not None
     post(client, [event("postback", event_id="01HPOSTBACK2", postback={"data": "w:window-kirakira"})])
-    [reply] = stub.wait_for("/reply")
+    [reply] = line_api.wait_for("/reply")
     flex = next(m for m in reply.json["messages"] if m["type"] == "flex")
     assert window.title in json.dumps(flex, ensure_ascii=False)
 
@@ -272,18 +264,18 @@ def test_rendering_respects_line_limits(madoguchi_runtime):
     assert all(len(i["action"]["label"]) <= 20 and len(i["action"]["data"]) <= 300 for i in items)
 
 
-def test_richmenu_is_created_uploaded_and_set_as_default(stub, settings):
+def test_richmenu_is_created_uploaded_and_set_as_default(line_api, settings):
     menu_id = create_richmenu(settings)
     assert menu_id == "richmenu-stub-0001"
-    [create] = stub.matching(r"^/v2/bot/richmenu$")
+    [create] = line_api.matching(r"^/v2/bot/richmenu$")
     spec = json.loads((Path(bot.line.__file__).parent / "richmenu.json").read_text(encoding="utf-8"))
     assert create.json["size"] == spec["size"]
     assert [a["action"]["data"] for a in create.json["areas"]] == [a["action"]["data"] for a in spec["areas"]]
     assert create.headers["authorization"] == f"Bearer {TOKEN}"
-    [upload] = stub.matching(f"/v2/bot/richmenu/{menu_id}/content")
+    [upload] = line_api.matching(f"/v2/bot/richmenu/{menu_id}/content")
     assert upload.headers["content-type"] == "image/png"
     assert upload.body.startswith(b"\x89PNG\r\n\x1a\n")
-    assert stub.matching(f"/v2/bot/user/all/richmenu/{menu_id}")[0].method == "POST"
+    assert line_api.matching(f"/v2/bot/user/all/richmenu/{menu_id}")[0].method == "POST"
 
 
 def test_fallback_png_is_a_valid_image():
@@ -312,9 +304,9 @@ def test_rendered_messages_are_exactly_what_the_sdk_models_produce(madoguchi_run
         assert Message.from_dict(message).to_dict() == message
 
 
-def test_oversized_body_without_content_length_is_refused_while_streaming(client, stub):
+def test_oversized_body_without_content_length_is_refused_while_streaming(client, line_api):
     chunks = (b" " * 65536 for _ in range(20))  # 1.3 MB, chunked: no Content-Length to trust
     response = client.post("/webhook/line", content=chunks, headers={"X-Line-Signature": "x"})
     assert response.status_code == 400
     time.sleep(0.2)
-    assert stub.requests == []
+    assert line_api.requests == []

@@ -14,7 +14,7 @@ import uuid
 
 import httpx
 import pytest
-from stubs import LineApiStub, ServerThread, TelegramApiStub, line_signature
+from stubs import ServerThread, line_signature
 
 from bot.app import create_app
 from bot.line import RETRY_KEY_NAMESPACE
@@ -64,16 +64,8 @@ def wait_drained(channel, timeout: float = 10.0) -> None:
 # --- LINE ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def line_api():
-    with LineApiStub() as server:
-        yield server
-
-
 @pytest.fixture
 def line_settings(tmp_path, line_api):
-    line_api.clear()
-    line_api.expired_tokens.clear()
     return Settings(
         MADOGUCHI_DATA_DIR=tmp_path,
         LINE_CHANNEL_SECRET=LINE_SECRET,
@@ -176,12 +168,6 @@ def test_line_event_that_waited_past_its_reply_token_is_pushed_once(line_setting
 # --- Telegram ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def telegram_api():
-    with TelegramApiStub() as server:
-        yield server
-
-
 def tg_update(update_id: int, text: str) -> dict:
     chat = 9000 + update_id  # one chat per update: the stub's sendMessage calls say which update they answer
     return {
@@ -206,7 +192,6 @@ def sent_to(stub, update_id: int) -> int:
 
 
 def test_telegram_refuses_past_the_backlog_and_answers_the_retry_once(tmp_path, telegram_api, madoguchi_runtime):
-    telegram_api.clear()
     settings = Settings(
         MADOGUCHI_DATA_DIR=tmp_path,
         TELEGRAM_BOT_TOKEN=TG_TOKEN,

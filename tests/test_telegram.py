@@ -10,7 +10,6 @@ from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
-from stubs import TelegramApiStub
 
 from bot.app import create_app
 from bot.render import telegram as render
@@ -24,20 +23,13 @@ CHAT = 777001
 QUESTION = "手話通訳の担当課は？"
 
 
-@pytest.fixture(scope="module")
-def stub():
-    with TelegramApiStub() as server:
-        yield server
-
-
 @pytest.fixture
-def client(tmp_path, stub, madoguchi_runtime):
-    stub.clear()
+def client(tmp_path, telegram_api, madoguchi_runtime):
     settings = Settings(
         MADOGUCHI_DATA_DIR=tmp_path,
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_WEBHOOK_SECRET=SECRET,
-        TELEGRAM_API_BASE_URL=stub.base_url(),
+        TELEGRAM_API_BASE_URL=telegram_api.base_url(),
     )
     with TestClient(create_app(settings, madoguchi_runtime)) as test_client:
         yield test_client
@@ -64,19 +56,19 @@ def post(client: TestClient, update: dict | bytes, secret: str | None = SECRET):
     return client.post("/webhook/telegram", content=body, headers=headers)
 
 
-def sent_texts(stub, count: int) -> list[dict]:
-    return [r.params for r in stub.wait_for(f"/bot{re.escape(TOKEN)}/sendMessage", count)]
+def sent_texts(telegram_api, count: int) -> list[dict]:
+    return [r.params for r in telegram_api.wait_for(f"/bot{re.escape(TOKEN)}/sendMessage", count)]
 
 
-def test_initialize_calls_get_me_on_the_configured_base_url(client, stub):
+def test_initialize_calls_get_me_on_the_configured_base_url(client, telegram_api):
     # The fixture's lifespan ran application.initialize(), which asks getMe at base_url + token.
-    assert stub.matching(f"^/bot{re.escape(TOKEN)}/getMe$")
+    assert telegram_api.matching(f"^/bot{re.escape(TOKEN)}/getMe$")
 
 
-def test_free_text_is_answered_for_staff_in_html(client, stub, madoguchi_runtime):
+def test_free_text_is_answered_for_staff_in_html(client, telegram_api, madoguchi_runtime):
     assert post(client, message_update(1, QUESTION)).status_code == 200
     expected = render.render_answer(madoguchi_runtime.assistant.ask(QUESTION, audience="staff"))
-    sent = sent_texts(stub, len(expected))
+    sent = sent_texts(telegram_api, len(expected))
     assert len(sent) == len(expected)
     assert [s["text"] for s in sent] == [m.text for m in expected]
     assert all(s["chat_id"] == str(CHAT) and s["parse_mode"] == "HTML" for s in sent)
@@ -95,17 +87,17 @@ def test_free_text_is_answered_for_staff_in_html(client, stub, madoguchi_runtime
         ("/ordinance 手話言語条例", "手話言語条例", "ordinance"),
     ],
 )
-def test_commands_force_the_intent(client, stub, madoguchi_runtime, command, question, intent):
+def test_commands_force_the_intent(client, telegram_api, madoguchi_runtime, command, question, intent):
     assert post(client, message_update(10, command)).status_code == 200
     answer = madoguchi_runtime.assistant.ask(question, audience="staff", intent=intent)
     expected = render.render_answer(answer)
-    sent = sent_texts(stub, len(expected))
+    sent = sent_texts(telegram_api, len(expected))
     assert [s["text"] for s in sent] == [m.text for m in expected]
 
 
-def test_start_and_help_explain_the_commands(client, stub):
+def test_start_and_help_explain_the_commands(client, telegram_api):
     post(client, message_update(20, "/start"))
-    [sent] = sent_texts(stub, 1)
+    [sent] = sent_texts(telegram_api, 1)
     assert "/pledge" in sent["text"] and "/who" in sent["text"] and sent["parse_mode"] == "HTML"
 
 
@@ -121,23 +113,23 @@ def test_start_and_help_explain_the_commands(client, stub):
     ],
     ids=["wrong-secret", "missing-secret", "prefix-secret", "malformed", "not-an-object", "oversized"],
 )
-def test_untrusted_updates_are_rejected_without_any_outbound_call(client, stub, body, secret, status):
+def test_untrusted_updates_are_rejected_without_any_outbound_call(client, telegram_api, body, secret, status):
     assert post(client, body, secret=secret).status_code == status
     time.sleep(0.3)
-    assert stub.matching("sendMessage") == []
+    assert telegram_api.matching("sendMessage") == []
 
 
-def test_the_same_update_id_is_processed_once(client, stub, madoguchi_runtime):
+def test_the_same_update_id_is_processed_once(client, telegram_api, madoguchi_runtime):
     update = message_update(40, QUESTION)
     assert post(client, update).status_code == 200
     assert post(client, update).status_code == 200
     expected = render.render_answer(madoguchi_runtime.assistant.ask(QUESTION, audience="staff"))
-    sent_texts(stub, len(expected))
+    sent_texts(telegram_api, len(expected))
     time.sleep(0.3)
-    assert len(stub.matching("sendMessage")) == len(expected)
+    assert len(telegram_api.matching("sendMessage")) == len(expected)
 
 
-def test_callback_query_asks_the_follow_up(client, stub, madoguchi_runtime):
+def test_callback_query_asks_the_follow_up(client, telegram_api, madoguchi_runtime):
     follow_up = "公約15"
     update = {
         "update_id": 50,
@@ -150,10 +142,10 @@ def test_callback_query_asks_the_follow_up(client, stub, madoguchi_runtime):
         },
     }
     assert post(client, update).status_code == 200
-    [answered] = stub.wait_for("answerCallbackQuery")
+    [answered] = telegram_api.wait_for("answerCallbackQuery")
     assert answered.params["callback_query_id"] == "cbq-50"
     expected = render.render_answer(madoguchi_runtime.assistant.ask(follow_up, audience="staff"))
-    assert [s["text"] for s in sent_texts(stub, len(expected))] == [m.text for m in expected]
+    assert [s["text"] for s in sent_texts(telegram_api, len(expected))] == [m.text for m in expected]
 
 
 def test_callback_codec_keeps_long_queries_within_64_bytes():
@@ -200,15 +192,14 @@ def test_long_answers_are_split_within_4096_characters(madoguchi_runtime):
     assert [m.buttons for m in messages[:-1]] == [[]] * (len(messages) - 1) and messages[-1].buttons
 
 
-async def test_long_polling_answers_updates_from_get_updates(tmp_path, stub, madoguchi_runtime):
+async def test_long_polling_answers_updates_from_get_updates(tmp_path, telegram_api, madoguchi_runtime):
     """`madoguchi telegram-polling` runs the same Application with an updater instead of the webhook."""
     from bot.db import Database
     from bot.telegram import TelegramChannel
 
-    stub.clear()
-    settings = Settings(MADOGUCHI_DATA_DIR=tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=stub.base_url())
+    settings = Settings(MADOGUCHI_DATA_DIR=tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=telegram_api.base_url())
     channel = TelegramChannel(settings, madoguchi_runtime.assistant, Database(settings.database_url).create(), webhook=False)
-    stub.pending_updates.append(message_update(60, "/pledge 15"))
+    telegram_api.pending_updates.append(message_update(60, "/pledge 15"))
     application = channel.application
     async with application:
         await application.updater.start_polling(poll_interval=0.0, timeout=0)
@@ -217,9 +208,9 @@ async def test_long_polling_answers_updates_from_get_updates(tmp_path, stub, mad
             expected = render.render_answer(
                 madoguchi_runtime.assistant.ask("公約15", audience="staff", intent="pledge_status")
             )
-            sent = await asyncio.to_thread(sent_texts, stub, len(expected))
+            sent = await asyncio.to_thread(sent_texts, telegram_api, len(expected))
         finally:
             await application.updater.stop()
             await application.stop()
     assert [s["text"] for s in sent] == [m.text for m in expected]
-    assert stub.matching("deleteWebhook") and stub.matching("getUpdates")
+    assert telegram_api.matching("deleteWebhook") and telegram_api.matching("getUpdates")
