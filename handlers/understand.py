@@ -41,10 +41,11 @@ _PLEDGE_WORD_RE = "|".join(map(re.escape, PLEDGE_WORDS))
 _NUMBER_MARK = r"(?:no\.?|number|#|第|番号|の|は|って|ナンバー)?"
 PLEDGE_BEFORE_RE = re.compile(rf"(?:{_PLEDGE_WORD_RE})\s*{_NUMBER_MARK}\s*(\d{{1,3}})(?!\d)", re.I)
 PLEDGE_AFTER_RE = re.compile(rf"(?<!\d)(\d{{1,3}})\s*(?:番目?|項目?め?|号)?\s*の?\s*(?:{_PLEDGE_WORD_RE})", re.I)
-# 「15番」 names a pledge, but 110番/119番 are emergency numbers and 3番窓口 is a counter.
+# 「15番」 names a pledge, but 110番/119番 are emergency numbers, 3番窓口 is a counter, 第6分庁舎 or 第3次計画
+# (第N + a counter or noun) is a building or an edition, and 国道134号 a road.
 PLEDGE_MARKED_RE = re.compile(
-    r"(?:(?<![a-z])no\.?\s*|#|第)(\d{1,3})(?!\d)"
-    r"|(?<!\d)(?!11[09]番)(\d{1,3})\s*(?:番目?|項目め?|号)(?!\s*(?:窓口|線|地|館|出口|の家|通報))",
+    r"(?:(?<![a-z])no\.?\s*|#|第)(\d{1,3})(?!\d)(?!(?![番号項])[一-鿿々ァ-ヺ])"
+    r"|(?<![\d道])(?!11[09]番)(\d{1,3})\s*(?:番目?|項目め?|号)(?!\s*(?:窓口|線|地|館|出口|の家|通報))",
     re.I,
 )
 POLICY_RE = re.compile(r"(?:施策|政策|policy)\s*(?:no\.?|#|第|番号|の|は)?\s*0*(\d{1,2})(?!\d)", re.I)
@@ -355,7 +356,8 @@ FACT_CUES = (
     ("date", re.compile(r"いつ|何年|なんねん|何月|何日|始まった|はじまった|始めた|できた日|制定された日|開設|開始|when", re.I)),
     ("number", re.compile(rf"(?:利用者|相談|参加者|登録者)数|{HOW_MANY}|{HOW_MUCH}|how many|percent", re.I)),
     ("meaning", re.compile(r"どういう意味|意味は|意味って|とは[?？]?$|って(?:なに|何|なん)(?:ですか|なの|[?？]|$)|定義|what is|meaning|"
-                           r"(?:どういう|どんな|どのような)(?:人|ひと|方|もの|制度|仕組み|しくみ|団体|役割)", re.I)),
+                           r"(?:どういう|どんな|どのような)(?:人|ひと|方|もの|制度|仕組み|しくみ|団体|役割|子|こども|家庭|状態|こと)|"
+                           r"(?:の|を)こと(?:を)?(?:言う|いう|指す|さす)", re.I)),
     ("trend", re.compile(r"増えて|減って|ふえて|へって|増加|減少|推移|変化|傾向|増えた|減った")),
     ("survey", re.compile(r"アンケート|調査結果|市民調査|意識調査|survey", re.I)),
 )

@@ -38,7 +38,7 @@ def test_pledge_numbers_across_the_range(text, number):
 @pytest.mark.parametrize(
     "text",
     ["公約171", "公約0", "2000人雇用", "8050問題", "一人暮らしの高齢者", "二千人雇用センター", "子ども110番の家",
-     "3番窓口はどこ", "令和2年の実績"],
+     "3番窓口はどこ", "令和2年の実績", "第6分庁舎にある窓口", "第3次計画の目標", "第2回の会議", "国道134号沿いの窓口"],
 )
 def test_numbers_that_are_not_pledges(text):
     assert find_pledge_number(normalize(text)) is None
