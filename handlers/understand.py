@@ -215,6 +215,7 @@ class Understanding:
     chapter: str | None = None  # 2-1 … 2-5
     english: bool = False
     crisis: bool = False  # words of wanting to die: the answer is care first
+    outside: bool = False  # asks about something the service never answers (OUTSIDE_RE): food, sightseeing…
     figure: bool = False  # asks for a number (何人, 何％, どのくらい): facts and indicators answer it
     keywords: list[str] = field(default_factory=list)  # intent keywords that were seen
     status_cue: bool = False  # asks how something promised is going: a pledge when one matches the topic
@@ -330,6 +331,19 @@ def standardize(text: str) -> str:
     for pattern, standard in DIALECT:
         text = pattern.sub(standard, text)
     return text
+
+
+# Asks this service never answers: food and shops, sightseeing, timetables and crowds, weather, hotels. None of
+# these words occurs in the city's documents (tests check it), so a question made of them gets 「わかりません」 and
+# what we can answer, not a loosely related pledge about 観光 or 鎌倉駅 (大仏の拝観料, 江ノ電の終電, 海鮮丼の店).
+OUTSIDE_RE = re.compile(
+    r"ラーメン|丼|ランチ|ディナー|グルメ|おいし|美味し|飲食店|レストラン|居酒屋|食べ歩き|お土産|おみやげ|スイーツ|寿司|"
+    r"拝観|参拝|御朱印|観光スポット|見どころ|紅葉|あじさい|紫陽花|花火|初詣|"
+    r"終電|始発|時刻表|混む|混んで|混みます|天気|気温|降水|ホテル|旅館|お店|"
+    r"ramen|restaurant|weather|hotel|temple|shrine|sightseeing|timetable", re.I)
+# … unless the question also speaks of what we do hold (公約, 条例, 窓口, 相談, 福祉, 車いす…).
+OURS_RE = re.compile(r"相談|支援|福祉|介護|障害|障がい|子育て|公約|マニフェスト|条例|担当|窓口|施策|取組|取り組み|"
+                     r"対策|補助|助成|手当|制度|計画|市役所|バリアフリー|車いす|車椅子|高齢|こども|子ども|働")
 
 
 # First-person words of wanting to die: answered with care before anything else (never 自殺対策 or 自殺死亡率).
@@ -573,6 +587,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     def result(intent: Intent, **kw) -> Understanding:
         return Understanding(raw=raw, text=norm, query=query, intent=intent, english=english,
                              crisis=bool(CRISIS_RE.search(norm)), figure=bool(FIGURE_RE.search(norm)),
+                             outside=bool(OUTSIDE_RE.search(norm)) and not OURS_RE.search(norm),
                              status_cue=bool(STATUS_CUE_RE.search(norm) or (
                                  KEPT_CUE_RE.search(norm) and "条例" not in norm and "いつ" not in norm)),
                              enacted_cue=bool(ENACTED_CUE_RE.search(norm)) and "いつ" not in norm,

@@ -255,6 +255,28 @@ def test_off_topic_question_is_unknown_and_says_what_we_can_do(assistant):
     assert len(answer.results) == 1  # the one-stop window only: no far-fetched "near" records
 
 
+@pytest.mark.parametrize("text", ["鎌倉大仏の拝観料っていくら？", "大船駅の近くでおいしいラーメン屋さん教えて",
+                                  "明日の江ノ電って混むかな", "江ノ電の鎌倉駅の終電って何時", "any good ramen shops?"])
+def test_tourist_and_shop_questions_are_not_answered_with_a_loose_pledge(assistant, text):
+    answer = assistant.ask(text)
+    assert answer.intent == "unknown" and not answer.confident
+    assert "観光" in answer.text and "相談窓口" in answer.text
+    assert [r.kind for r in answer.results] == ["window"]  # the one-stop window only
+
+
+@pytest.mark.parametrize("text", ["江ノ電が混むのをなんとかする公約はどうなった？", "車いすで大仏を拝観したい。相談できる？",
+                                  "障害のある人が作ったものを売るお店は？"])
+def test_a_tourist_word_beside_one_of_our_topics_is_still_ours(assistant, text):
+    assert assistant.ask(text).intent != "unknown"
+
+
+def test_words_we_call_off_topic_never_occur_in_the_sources():
+    from handlers.understand import OUTSIDE_RE
+
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted(SOURCES.glob("*.txt")))
+    assert not OUTSIDE_RE.findall(text)
+
+
 def test_a_half_understood_question_stays_a_search(assistant):
     assert assistant.ask("でこぼこ道路の整備").intent == "search"
 
