@@ -362,6 +362,9 @@ class Assistant:
         elif u.intent == "search" and not u.figure and (compose_windows.many_troubles(self, u)
                                                          or compose_windows.tells_situation(self, u)):
             u.intent = "find_window"  # several troubles at once, or one's own trouble told: a place to go
+        elif u.intent == "who_handles" and not (u.initiative_code or u.section_code or u.department) and \
+                not any(k in STRONG_WHO for k in u.keywords) and compose_windows.many_troubles(self, u):
+            u.intent = "find_window"  # 「借金に介護に不登校…どこから手をつければ」: no one department, the one-stop window
         elif self._asks_pledge_progress(searcher, u):
             u.intent = "pledge_status"  # 「〜はどうなった」 about something a pledge promised
         handler = {

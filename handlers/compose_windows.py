@@ -86,10 +86,12 @@ def troubles(assistant: Assistant, u) -> int:
     return len({_root(area, row) for row in rows})
 
 
-# 「何から相談したらいいのか」「どこから手をつければ」「全部いっぺんに相談できるところ」: overwhelmed by more than
-# one thing at once, or asking for one place for all of it.
-OVERWHELMED_RE = re.compile(r"(?:何|なに)から(?:相談|手を|話|始め|はじめ|どう)|どこから(?:相談|手を|話)|"
-                            r"(?:全部|ぜんぶ|まとめて|いっぺんに|一度に|いちどに)\S{0,6}相談")
+# 「何から相談したらいいのか」「どこから手をつければ」: overwhelmed by more than one thing at once.
+OVERWHELMED_RE = re.compile(r"(?:何|なに)から(?:相談|手を|話|始め|はじめ|どう)|どこから(?:相談|手を|話)")
+# 「全部いっぺんに聞ける窓口」: one place for all of it — the one-stop window when two troubles are named (one trouble
+# asked 「まとめて」, like 子育ての悩みをまとめて, has its own specialist).
+ALL_AT_ONCE_RE = re.compile(r"(?:全部|ぜんぶ|まとめて|いっぺんに|一度に|いちどに|一か所|一箇所|一ヶ所)\S{0,6}"
+                            r"(?:相談|聞|きい|きけ|話|対応|受け付|受付)")
 # 「どこに相談したらいいのかわからない」「窓口がわからない」: the one-stop window's own concern (routing row 1), which
 # with a second trouble beside it is the one-stop window's case.
 UNSURE_WHERE_RE = re.compile(r"どこに(?:相談|行|聞|話)\S{0,8}(?:わから|分から)|(?:窓口|相談先)が(?:わから|分から)")
@@ -118,7 +120,8 @@ def many_troubles(assistant: Assistant, u) -> bool:
     if OVERWHELMED_RE.search(u.text) or len(LISTED_RE.findall(u.text)) >= MANY - 1:
         return True
     count = troubles(assistant, u)
-    return count >= MANY or (count >= MANY - 1 and UNSURE_WHERE_RE.search(u.text) is not None)
+    return count >= MANY or (count >= MANY - 1 and (UNSURE_WHERE_RE.search(u.text) or ALL_AT_ONCE_RE.search(u.text))
+                             is not None)
 
 
 def one_stop_first(assistant: Assistant, searcher, u, windows: list) -> list:

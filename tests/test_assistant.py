@@ -320,12 +320,21 @@ def test_figure_question_answers_with_the_fact_that_states_it(assistant, searche
     assert first is not None and re.search(r"\d", first.text) and "相談" in first.text
 
 
-def test_several_troubles_at_once_lead_to_the_one_stop_window(assistant, searcher):
+@pytest.mark.parametrize("text", ["親の介護と借金と子どもの不登校が一度に来て、何から手をつけたらいいのか",
+                                  "家賃も滞ってるし、父は物忘れがひどいし、息子は学校に行かない。どこから手をつければ",
+                                  "母の介護と自分の失業、全部いっぺんに聞いてもらえる窓口ある？"])
+def test_several_troubles_at_once_lead_to_the_one_stop_window(assistant, searcher, text):
     one_stop = next(w for w in searcher.all("window") if w.one_stop)
-    answer = assistant.ask("親の介護と借金と子どもの不登校が一度に来て、何から手をつけたらいいのか")
+    answer = assistant.ask(text)
     assert answer.intent == "find_window"
     assert answer.results[0].id == one_stop.id
     assert len(answer.results) >= 2  # the specialised windows follow it
+
+
+def test_one_trouble_asked_all_at_once_keeps_its_specialist(assistant, searcher):
+    answer = assistant.ask("子育ての悩みをまとめて聞いてくれる窓口はありますか")
+    first = searcher.get(answer.results[0].id)
+    assert answer.intent == "find_window" and not first.one_stop and "子" in first.name + " ".join(first.topics)
 
 
 def test_question_words_are_not_content_that_records_must_hold():
