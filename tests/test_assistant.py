@@ -331,6 +331,11 @@ def test_several_troubles_at_once_lead_to_the_one_stop_window(assistant, searche
     assert len(answer.results) >= 2  # the specialised windows follow it
 
 
+def test_an_age_told_with_a_trouble_is_a_situation_that_needs_a_window(assistant):
+    answer = assistant.ask("80歳で一人暮らし、アパートの更新を断られた")
+    assert answer.intent == "find_window" and "window-kyojuu-shien" in [r.id for r in answer.results[:3]]
+
+
 def test_one_trouble_asked_all_at_once_keeps_its_specialist(assistant, searcher):
     answer = assistant.ask("子育ての悩みをまとめて聞いてくれる窓口はありますか")
     first = searcher.get(answer.results[0].id)
