@@ -171,7 +171,10 @@ HELP_RE = re.compile(
     # 「使い方を教えて」 said alone (not 「〜の使い方」 of a service), 「ここで質問していいですか」
     r"(?:^|[\s、。!！]|(?:ボット|bot|チャット|このサービス|このアプリ|このシステム)の)(?:使い方|つかいかた)|"
     r"ここ(?:で|に)(?:は)?\s*(?:質問|聞い|きい)(?:して|しても|ても)?(?:も)?\s*(?:いい|よい|良い|大丈夫|でき)|"
-    r"what (?:can|do) (?:you|this (?:assistant|bot|service)) do",
+    r"what (?:can|do) (?:you|this (?:assistant|bot|service)) do|"
+    r"what (?:kinds? of |sorts? of )?(?:questions|things|topics) (?:can|do) (?:you|i)|how (?:do|can) i use (?:this|you)|"
+    r"what can i ask|(?:どんな|どういう|何の|なんの)(?:こと|質問|話)(?:に|を|が)?\s*(?:答え|こたえ|聞け|きけ)|"
+    r"(?:どんな|どういう)質問(?:が|を)?\s*でき",
     re.I,
 )
 # A person's situation and "is there help / where do I apply": 支援はありますか, 相談先ある？, 申込先は, 制度は,

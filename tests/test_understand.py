@@ -283,12 +283,14 @@ def test_what_a_department_does_in_any_wording_is_department(text):
 
 
 @pytest.mark.parametrize("text", ["使い方を教えて。市長の公約とかも調べられる？", "このチャットの使い方",
-                                  "はじめまして！鎌倉の福祉のこと、ここで質問していいですか"])
+                                  "はじめまして！鎌倉の福祉のこと、ここで質問していいですか",
+                                  "どんな質問に答えてもらえますか", "what can I ask you?"])
 def test_asking_how_to_use_this_service_is_help(text):
     assert understand(text, DEPARTMENTS).intent == "help"
 
 
-@pytest.mark.parametrize("text", ["福祉タクシー券の使い方を教えて", "家賃が払えない。ここに相談していい？"])
+@pytest.mark.parametrize("text", ["福祉タクシー券の使い方を教えて", "家賃が払えない。ここに相談していい？",
+                                  "ファミサポってどんなことができる？", "介護のことってどんなことを相談できる？"])
 def test_how_to_use_a_service_or_a_trouble_is_not_help(text):
     assert understand(text, DEPARTMENTS).intent != "help"
 
