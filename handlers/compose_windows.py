@@ -117,11 +117,11 @@ def tells_situation(assistant: Assistant, u) -> bool:
 
 
 def many_troubles(assistant: Assistant, u) -> bool:
-    if OVERWHELMED_RE.search(u.text) or len(LISTED_RE.findall(u.text)) >= MANY - 1:
+    if len(LISTED_RE.findall(u.text)) >= MANY - 1:
         return True
     count = troubles(assistant, u)
-    return count >= MANY or (count >= MANY - 1 and (UNSURE_WHERE_RE.search(u.text) or ALL_AT_ONCE_RE.search(u.text))
-                             is not None)
+    cue = UNSURE_WHERE_RE.search(u.text) or ALL_AT_ONCE_RE.search(u.text) or OVERWHELMED_RE.search(u.text)
+    return count >= MANY or (count >= MANY - 1 and cue is not None)
 
 
 def one_stop_first(assistant: Assistant, searcher, u, windows: list) -> list:

@@ -331,6 +331,15 @@ def test_several_troubles_at_once_lead_to_the_one_stop_window(assistant, searche
     assert len(answer.results) >= 2  # the specialised windows follow it
 
 
+@pytest.mark.parametrize("text,topic", [("弁護士に無料で相談したい", "法律相談"),
+                                        ("娘の療育手帳をとりたいんですが、窓口はどこですか", "障害者手帳")])
+def test_a_word_people_use_reaches_the_window_whose_topic_the_plan_names(assistant, searcher, text, topic):
+    """弁護士 → 法律相談, 療育手帳 (a disability card, not 療育 of a child's development) → 障害者手帳."""
+    answer = assistant.ask(text)
+    first = searcher.get(answer.results[0].id)
+    assert answer.intent == "find_window" and topic in first.topics
+
+
 def test_an_age_told_with_a_trouble_is_a_situation_that_needs_a_window(assistant):
     answer = assistant.ask("80歳で一人暮らし、アパートの更新を断られた")
     assert answer.intent == "find_window" and "window-kyojuu-shien" in [r.id for r in answer.results[:3]]
