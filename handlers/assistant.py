@@ -356,9 +356,15 @@ class Assistant:
             u.intent = forced
         elif u.crisis:
             u.intent = "crisis"  # type: ignore[assignment]  # answered with care, reported as find_window
+        elif u.outside and u.intent in ("search", "find_window", "who_handles") and not self._names_ours(searcher, u) \
+                and not self.vocabulary.expand(u.text):
+            u.intent = "unknown"  # 大仏の拝観料, 江ノ電の終電: not ours, however a word of it meets a pledge
         elif u.intent == "search" and not u.figure and (compose_windows.many_troubles(self, u)
                                                          or compose_windows.tells_situation(self, u)):
             u.intent = "find_window"  # several troubles at once, or one's own trouble told: a place to go
+        elif u.intent == "who_handles" and not (u.initiative_code or u.section_code or u.department) and \
+                not any(k in STRONG_WHO for k in u.keywords) and compose_windows.many_troubles(self, u):
+            u.intent = "find_window"  # 「借金に介護に不登校…どこから手をつければ」: no one department, the one-stop window
         elif self._asks_pledge_progress(searcher, u):
             u.intent = "pledge_status"  # 「〜はどうなった」 about something a pledge promised
         handler = {
@@ -903,7 +909,10 @@ class Assistant:
         return Answer(query=u.raw, intent="help", text=HELP_TEXT, results=results, suggestions=HELP_SUGGESTIONS)
 
     def _unknown(self, searcher, u: Understanding, audience: Audience) -> Answer:
-        return self._fallback(u.raw, "unknown", audience, searcher=searcher)
+        answer = self._fallback(u.raw, "unknown", audience, searcher=searcher)
+        if u.outside:
+            answer.text = answer.text.replace(compose_care.CAPABILITIES, f"{compose_care.OUTSIDE}\n{compose_care.CAPABILITIES}")
+        return answer
 
     def _fallback(self, query: str, intent: Intent, audience: Audience, searcher=None,
                   candidates: list[Result] | None = None) -> Answer:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 # What the bot can do, said when a question is outside it (weather, noise …).
 CAPABILITIES = ("このサービスでは、鎌倉市の福祉の相談窓口、取組の担当課、市長公約の進み具合、条例、"
                 "計画の数字（指標・アンケート結果）についてお答えできます。")
+OUTSIDE = "観光・飲食店・交通機関・天気などの情報は、このサービスでは扱っていません。"
 # The topic a window must list to be the one for thoughts of dying (corpus/curated/windows.yaml).
 CRISIS_TOPIC = "自殺対策"
 EMERGENCY = "いま命の危険があるときは、迷わず 119（救急）か 110（警察）に電話してください。"

@@ -86,10 +86,12 @@ def troubles(assistant: Assistant, u) -> int:
     return len({_root(area, row) for row in rows})
 
 
-# 「何から相談したらいいのか」「どこから手をつければ」「全部いっぺんに相談できるところ」: overwhelmed by more than
-# one thing at once, or asking for one place for all of it.
-OVERWHELMED_RE = re.compile(r"(?:何|なに)から(?:相談|手を|話|始め|はじめ|どう)|どこから(?:相談|手を|話)|"
-                            r"(?:全部|ぜんぶ|まとめて|いっぺんに|一度に|いちどに)\S{0,6}相談")
+# 「何から相談したらいいのか」「どこから手をつければ」: overwhelmed by more than one thing at once.
+OVERWHELMED_RE = re.compile(r"(?:何|なに)から(?:相談|手を|話|始め|はじめ|どう)|どこから(?:相談|手を|話)")
+# 「全部いっぺんに聞ける窓口」: one place for all of it — the one-stop window when two troubles are named (one trouble
+# asked 「まとめて」, like 子育ての悩みをまとめて, has its own specialist).
+ALL_AT_ONCE_RE = re.compile(r"(?:全部|ぜんぶ|まとめて|いっぺんに|一度に|いちどに|一か所|一箇所|一ヶ所)\S{0,6}"
+                            r"(?:相談|聞|きい|きけ|話|対応|受け付|受付)")
 # 「どこに相談したらいいのかわからない」「窓口がわからない」: the one-stop window's own concern (routing row 1), which
 # with a second trouble beside it is the one-stop window's case.
 UNSURE_WHERE_RE = re.compile(r"どこに(?:相談|行|聞|話)\S{0,8}(?:わから|分から)|(?:窓口|相談先)が(?:わから|分から)")
@@ -99,7 +101,7 @@ LISTED_RE = re.compile(r"(?<=[るたいだ])し(?=[、,\s]|[一-龥ぁ-ゖァ-�
 
 # 「家族が事件で…」「70代で一人暮らし」「中学生です」: the person tells of their own or their family's life.
 PERSONAL_RE = re.compile(r"(?:私|わたし|僕|ぼく|俺|うち|家族|夫|妻|主人|娘|息子|母|父|親|祖母|祖父|ばあちゃん|じいちゃん|"
-                         r"兄|姉|弟|妹)(?:が|は|の|も|と|に|を|で)|\d+代で|(?:学生|生徒)です")
+                         r"兄|姉|弟|妹)(?:が|は|の|も|と|に|を|で)|\d+(?:代|歳)で|(?:学生|生徒)です")
 
 
 def tells_situation(assistant: Assistant, u) -> bool:
@@ -115,10 +117,11 @@ def tells_situation(assistant: Assistant, u) -> bool:
 
 
 def many_troubles(assistant: Assistant, u) -> bool:
-    if OVERWHELMED_RE.search(u.text) or len(LISTED_RE.findall(u.text)) >= MANY - 1:
+    if len(LISTED_RE.findall(u.text)) >= MANY - 1:
         return True
     count = troubles(assistant, u)
-    return count >= MANY or (count >= MANY - 1 and UNSURE_WHERE_RE.search(u.text) is not None)
+    cue = UNSURE_WHERE_RE.search(u.text) or ALL_AT_ONCE_RE.search(u.text) or OVERWHELMED_RE.search(u.text)
+    return count >= MANY or (count >= MANY - 1 and cue is not None)
 
 
 def one_stop_first(assistant: Assistant, searcher, u, windows: list) -> list:

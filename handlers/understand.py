@@ -41,10 +41,11 @@ _PLEDGE_WORD_RE = "|".join(map(re.escape, PLEDGE_WORDS))
 _NUMBER_MARK = r"(?:no\.?|number|#|第|番号|の|は|って|ナンバー)?"
 PLEDGE_BEFORE_RE = re.compile(rf"(?:{_PLEDGE_WORD_RE})\s*{_NUMBER_MARK}\s*(\d{{1,3}})(?!\d)", re.I)
 PLEDGE_AFTER_RE = re.compile(rf"(?<!\d)(\d{{1,3}})\s*(?:番目?|項目?め?|号)?\s*の?\s*(?:{_PLEDGE_WORD_RE})", re.I)
-# 「15番」 names a pledge, but 110番/119番 are emergency numbers and 3番窓口 is a counter.
+# 「15番」 names a pledge, but 110番/119番 are emergency numbers, 3番窓口 is a counter, 第6分庁舎 or 第3次計画
+# (第N + a counter or noun) is a building or an edition, and 国道134号 a road.
 PLEDGE_MARKED_RE = re.compile(
-    r"(?:(?<![a-z])no\.?\s*|#|第)(\d{1,3})(?!\d)"
-    r"|(?<!\d)(?!11[09]番)(\d{1,3})\s*(?:番目?|項目め?|号)(?!\s*(?:窓口|線|地|館|出口|の家|通報))",
+    r"(?:(?<![a-z])no\.?\s*|#|第)(\d{1,3})(?!\d)(?!(?![番号項])[一-鿿々ァ-ヺ])"
+    r"|(?<![\d道])(?!11[09]番)(\d{1,3})\s*(?:番目?|項目め?|号)(?!\s*(?:窓口|線|地|館|出口|の家|通報))",
     re.I,
 )
 POLICY_RE = re.compile(r"(?:施策|政策|policy)\s*(?:no\.?|#|第|番号|の|は)?\s*0*(\d{1,2})(?!\d)", re.I)
@@ -170,7 +171,10 @@ HELP_RE = re.compile(
     # 「使い方を教えて」 said alone (not 「〜の使い方」 of a service), 「ここで質問していいですか」
     r"(?:^|[\s、。!！]|(?:ボット|bot|チャット|このサービス|このアプリ|このシステム)の)(?:使い方|つかいかた)|"
     r"ここ(?:で|に)(?:は)?\s*(?:質問|聞い|きい)(?:して|しても|ても)?(?:も)?\s*(?:いい|よい|良い|大丈夫|でき)|"
-    r"what (?:can|do) (?:you|this (?:assistant|bot|service)) do",
+    r"what (?:can|do) (?:you|this (?:assistant|bot|service)) do|"
+    r"what (?:kinds? of |sorts? of )?(?:questions|things|topics) (?:can|do) (?:you|i)|how (?:do|can) i use (?:this|you)|"
+    r"what can i ask|(?:どんな|どういう|何の|なんの)(?:こと|質問|話)(?:に|を|が)?\s*(?:答え|こたえ|聞け|きけ)|"
+    r"(?:どんな|どういう)質問(?:が|を)?\s*でき",
     re.I,
 )
 # A person's situation and "is there help / where do I apply": 支援はありますか, 相談先ある？, 申込先は, 制度は,
@@ -179,6 +183,7 @@ WINDOW_ASK_RE = re.compile(
     r"(?:支援|援助|相談先|申込先|申し?込み?先|問い?合わせ先|制度|しくみ|仕組み|居場所|預け先)\s*(?:って|は|が|とか|など|みたいなの|のような)?\s*(?:あり|ある|ない|ありません|ないか)|"
     r"(?:相談先|申込先|申し?込み?先|問い?合わせ先|連絡先|制度|しくみ|仕組み)\s*(?:は|って)?\s*[?？]?$|"
     r"どこ[にへで]?(?:話|問い?合わせ|持って|頼|申請)|"
+    r"(?:くれる|もらえる|できる|いける|行ける)\s*(?:とこ|所|ところ|場所|窓口|団体|機関)\s*(?:って|は|が)?\s*(?:ある|あり|ない)|"
     r"(?:払え|返せ|働け|通え|暮らせ|生活でき|食べていけ|暮らしていけ)(?:そうに|そうも)?(?:ない|なく|ません)|限界"
 )
 # 「どこの課に行けばいい」「where do I ask」: a person going somewhere to ask is pointed to a window, even when
@@ -214,6 +219,7 @@ class Understanding:
     chapter: str | None = None  # 2-1 … 2-5
     english: bool = False
     crisis: bool = False  # words of wanting to die: the answer is care first
+    outside: bool = False  # asks about something the service never answers (OUTSIDE_RE): food, sightseeing…
     figure: bool = False  # asks for a number (何人, 何％, どのくらい): facts and indicators answer it
     keywords: list[str] = field(default_factory=list)  # intent keywords that were seen
     status_cue: bool = False  # asks how something promised is going: a pledge when one matches the topic
@@ -331,6 +337,19 @@ def standardize(text: str) -> str:
     return text
 
 
+# Asks this service never answers: food and shops, sightseeing, timetables and crowds, weather, hotels. None of
+# these words occurs in the city's documents (tests check it), so a question made of them gets 「わかりません」 and
+# what we can answer, not a loosely related pledge about 観光 or 鎌倉駅 (大仏の拝観料, 江ノ電の終電, 海鮮丼の店).
+OUTSIDE_RE = re.compile(
+    r"ラーメン|丼|ランチ|ディナー|グルメ|おいし|美味し|飲食店|レストラン|居酒屋|食べ歩き|お土産|おみやげ|スイーツ|寿司|"
+    r"拝観|参拝|御朱印|観光スポット|見どころ|紅葉|あじさい|紫陽花|花火|初詣|"
+    r"終電|始発|時刻表|混む|混んで|混みます|天気|気温|降水|ホテル|旅館|お店|"
+    r"ramen|restaurant|weather|hotel|temple|shrine|sightseeing|timetable", re.I)
+# … unless the question also speaks of what we do hold (公約, 条例, 窓口, 相談, 福祉, 車いす…).
+OURS_RE = re.compile(r"相談|支援|福祉|介護|障害|障がい|子育て|公約|マニフェスト|条例|担当|窓口|施策|取組|取り組み|"
+                     r"対策|補助|助成|手当|制度|計画|市役所|バリアフリー|車いす|車椅子|高齢|こども|子ども|働")
+
+
 # First-person words of wanting to die: answered with care before anything else (never 自殺対策 or 自殺死亡率).
 CRISIS_RE = re.compile(
     r"死にたい|しにたい|死のうと|死んでしまいたい|死にたく|消えたい|きえたい|消えてしまいたい|いなくなりたい|"
@@ -355,7 +374,8 @@ FACT_CUES = (
     ("date", re.compile(r"いつ|何年|なんねん|何月|何日|始まった|はじまった|始めた|できた日|制定された日|開設|開始|when", re.I)),
     ("number", re.compile(rf"(?:利用者|相談|参加者|登録者)数|{HOW_MANY}|{HOW_MUCH}|how many|percent", re.I)),
     ("meaning", re.compile(r"どういう意味|意味は|意味って|とは[?？]?$|って(?:なに|何|なん)(?:ですか|なの|[?？]|$)|定義|what is|meaning|"
-                           r"(?:どういう|どんな|どのような)(?:人|ひと|方|もの|制度|仕組み|しくみ|団体|役割)", re.I)),
+                           r"(?:どういう|どんな|どのような)(?:人|ひと|方|もの|制度|仕組み|しくみ|団体|役割|子|こども|家庭|状態|こと)|"
+                           r"(?:の|を)こと(?:を)?(?:言う|いう|指す|さす)", re.I)),
     ("trend", re.compile(r"増えて|減って|ふえて|へって|増加|減少|推移|変化|傾向|増えた|減った")),
     ("survey", re.compile(r"アンケート|調査結果|市民調査|意識調査|survey", re.I)),
 )
@@ -571,6 +591,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     def result(intent: Intent, **kw) -> Understanding:
         return Understanding(raw=raw, text=norm, query=query, intent=intent, english=english,
                              crisis=bool(CRISIS_RE.search(norm)), figure=bool(FIGURE_RE.search(norm)),
+                             outside=bool(OUTSIDE_RE.search(norm)) and not OURS_RE.search(norm),
                              status_cue=bool(STATUS_CUE_RE.search(norm) or (
                                  KEPT_CUE_RE.search(norm) and "条例" not in norm and "いつ" not in norm)),
                              enacted_cue=bool(ENACTED_CUE_RE.search(norm)) and "いつ" not in norm,

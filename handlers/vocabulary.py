@@ -74,9 +74,17 @@ class Vocabulary:
                 found.setdefault(entry.line, (entry, []))[1].extend(words)
                 wholes.setdefault(entry.line, []).extend(words)
 
+        # A phrase said only inside a longer phrase of another entry is part of that one too: 療育 in 療育手帳 (a
+        # disability card) is not 療育 of a child's development. The longest phrase wins, as in a dictionary.
+        longer = {line: spans for line, (_, spans) in found.items()}
+
+        def within(spans, whole, strictly: bool) -> bool:
+            return all(any(a <= c and d <= b and (not strictly or b - a > d - c) for a, b in whole) for c, d in spans)
+
         def inside(line: int, spans: list[tuple[int, int]]) -> bool:
-            return bool(spans) and any(other != line and all(any(a <= c and d <= b for a, b in whole)
-                                                              for c, d in spans) for other, whole in wholes.items())
+            return bool(spans) and (any(other != line and within(spans, whole, False) for other, whole in wholes.items())
+                                    or any(other != line and within(spans, whole, True)
+                                           for other, whole in longer.items()))
 
         return tuple((entry, tuple(spans)) for line, (entry, spans) in found.items() if not inside(line, spans))
 

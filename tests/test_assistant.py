@@ -255,6 +255,28 @@ def test_off_topic_question_is_unknown_and_says_what_we_can_do(assistant):
     assert len(answer.results) == 1  # the one-stop window only: no far-fetched "near" records
 
 
+@pytest.mark.parametrize("text", ["鎌倉大仏の拝観料っていくら？", "大船駅の近くでおいしいラーメン屋さん教えて",
+                                  "明日の江ノ電って混むかな", "江ノ電の鎌倉駅の終電って何時", "any good ramen shops?"])
+def test_tourist_and_shop_questions_are_not_answered_with_a_loose_pledge(assistant, text):
+    answer = assistant.ask(text)
+    assert answer.intent == "unknown" and not answer.confident
+    assert "観光" in answer.text and "相談窓口" in answer.text
+    assert [r.kind for r in answer.results] == ["window"]  # the one-stop window only
+
+
+@pytest.mark.parametrize("text", ["江ノ電が混むのをなんとかする公約はどうなった？", "車いすで大仏を拝観したい。相談できる？",
+                                  "障害のある人が作ったものを売るお店は？"])
+def test_a_tourist_word_beside_one_of_our_topics_is_still_ours(assistant, text):
+    assert assistant.ask(text).intent != "unknown"
+
+
+def test_words_we_call_off_topic_never_occur_in_the_sources():
+    from handlers.understand import OUTSIDE_RE
+
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted(SOURCES.glob("*.txt")))
+    assert not OUTSIDE_RE.findall(text)
+
+
 def test_a_half_understood_question_stays_a_search(assistant):
     assert assistant.ask("でこぼこ道路の整備").intent == "search"
 
@@ -298,12 +320,35 @@ def test_figure_question_answers_with_the_fact_that_states_it(assistant, searche
     assert first is not None and re.search(r"\d", first.text) and "相談" in first.text
 
 
-def test_several_troubles_at_once_lead_to_the_one_stop_window(assistant, searcher):
+@pytest.mark.parametrize("text", ["親の介護と借金と子どもの不登校が一度に来て、何から手をつけたらいいのか",
+                                  "家賃も滞ってるし、父は物忘れがひどいし、息子は学校に行かない。どこから手をつければ",
+                                  "母の介護と自分の失業、全部いっぺんに聞いてもらえる窓口ある？"])
+def test_several_troubles_at_once_lead_to_the_one_stop_window(assistant, searcher, text):
     one_stop = next(w for w in searcher.all("window") if w.one_stop)
-    answer = assistant.ask("親の介護と借金と子どもの不登校が一度に来て、何から手をつけたらいいのか")
+    answer = assistant.ask(text)
     assert answer.intent == "find_window"
     assert answer.results[0].id == one_stop.id
     assert len(answer.results) >= 2  # the specialised windows follow it
+
+
+@pytest.mark.parametrize("text,topic", [("弁護士に無料で相談したい", "法律相談"),
+                                        ("娘の療育手帳をとりたいんですが、窓口はどこですか", "障害者手帳")])
+def test_a_word_people_use_reaches_the_window_whose_topic_the_plan_names(assistant, searcher, text, topic):
+    """弁護士 → 法律相談, 療育手帳 (a disability card, not 療育 of a child's development) → 障害者手帳."""
+    answer = assistant.ask(text)
+    first = searcher.get(answer.results[0].id)
+    assert answer.intent == "find_window" and topic in first.topics
+
+
+def test_an_age_told_with_a_trouble_is_a_situation_that_needs_a_window(assistant):
+    answer = assistant.ask("80歳で一人暮らし、アパートの更新を断られた")
+    assert answer.intent == "find_window" and "window-kyojuu-shien" in [r.id for r in answer.results[:3]]
+
+
+def test_one_trouble_asked_all_at_once_keeps_its_specialist(assistant, searcher):
+    answer = assistant.ask("子育ての悩みをまとめて聞いてくれる窓口はありますか")
+    first = searcher.get(answer.results[0].id)
+    assert answer.intent == "find_window" and not first.one_stop and "子" in first.name + " ".join(first.topics)
 
 
 def test_question_words_are_not_content_that_records_must_hold():

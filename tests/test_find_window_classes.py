@@ -52,6 +52,15 @@ def test_a_word_said_inside_a_combined_phrase_belongs_to_it():
     assert "子育て" in vocabulary.expand("育児がつらい")  # alone, the plain entry speaks
 
 
+def test_a_phrase_said_inside_a_longer_phrase_of_another_entry_belongs_to_the_longer_one():
+    development = _entry(["療育"], ["発達支援"], 5)
+    card = _entry(["療育手帳"], ["障害者手帳"], 6)
+    vocabulary = Vocabulary([development, card], [])
+    assert vocabulary.expand("娘の療育手帳をとりたい") == ("障害者手帳",)
+    assert vocabulary.expand("療育を受けたい") == ("発達支援",)
+    assert set(vocabulary.expand("療育と療育手帳のこと")) == {"発達支援", "障害者手帳"}  # said apart, both
+
+
 # -- several troubles, counted by area (handlers/compose_windows.py) -----------------------------------------
 
 ROUTES = [

@@ -38,7 +38,7 @@ def test_pledge_numbers_across_the_range(text, number):
 @pytest.mark.parametrize(
     "text",
     ["公約171", "公約0", "2000人雇用", "8050問題", "一人暮らしの高齢者", "二千人雇用センター", "子ども110番の家",
-     "3番窓口はどこ", "令和2年の実績"],
+     "3番窓口はどこ", "令和2年の実績", "第6分庁舎にある窓口", "第3次計画の目標", "第2回の会議", "国道134号沿いの窓口"],
 )
 def test_numbers_that_are_not_pledges(text):
     assert find_pledge_number(normalize(text)) is None
@@ -246,7 +246,8 @@ def test_the_word_a_question_ends_on_decides_between_ordinance_and_pledge(text, 
 
 
 @pytest.mark.parametrize("text", ["自立支援医療の手続きってどこ行けばいい", "どこに知らせたらいい？",
-                                  "介護保険のサービスってどうやったら使えるの", "貸付を申し込みたいんですが"])
+                                  "介護保険のサービスってどうやったら使えるの", "貸付を申し込みたいんですが",
+                                  "次の部屋探しを手伝ってくれるとこある？", "話を聞いてもらえるところはない？"])
 def test_where_to_go_in_any_wording_is_find_window(text):
     assert understand(text, DEPARTMENTS).intent == "find_window"
 
@@ -282,12 +283,14 @@ def test_what_a_department_does_in_any_wording_is_department(text):
 
 
 @pytest.mark.parametrize("text", ["使い方を教えて。市長の公約とかも調べられる？", "このチャットの使い方",
-                                  "はじめまして！鎌倉の福祉のこと、ここで質問していいですか"])
+                                  "はじめまして！鎌倉の福祉のこと、ここで質問していいですか",
+                                  "どんな質問に答えてもらえますか", "what can I ask you?"])
 def test_asking_how_to_use_this_service_is_help(text):
     assert understand(text, DEPARTMENTS).intent == "help"
 
 
-@pytest.mark.parametrize("text", ["福祉タクシー券の使い方を教えて", "家賃が払えない。ここに相談していい？"])
+@pytest.mark.parametrize("text", ["福祉タクシー券の使い方を教えて", "家賃が払えない。ここに相談していい？",
+                                  "ファミサポってどんなことができる？", "介護のことってどんなことを相談できる？"])
 def test_how_to_use_a_service_or_a_trouble_is_not_help(text):
     assert understand(text, DEPARTMENTS).intent != "help"
 
