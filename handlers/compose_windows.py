@@ -87,7 +87,9 @@ def troubles(assistant: Assistant, u) -> int:
 
 
 # 「何から相談したらいいのか」「どこから手をつければ」: overwhelmed by more than one thing at once.
-OVERWHELMED_RE = re.compile(r"(?:何|なに)から(?:相談|手を|話|始め|はじめ|どう)|どこから(?:相談|手を|話)")
+OVERWHELMED_RE = re.compile(r"(?:何|なに|どこ)から(?:相談|手を|話)")
+# 「何から始めれば」: with two troubles named, overwhelmed; alone (「働きたいけど何から始めれば」), a first step.
+WHERE_TO_START_RE = re.compile(r"(?:何|なに)から(?:始め|はじめ|どう)")
 # 「全部いっぺんに聞ける窓口」: one place for all of it — the one-stop window when two troubles are named (one trouble
 # asked 「まとめて」, like 子育ての悩みをまとめて, has its own specialist).
 ALL_AT_ONCE_RE = re.compile(r"(?:全部|ぜんぶ|まとめて|いっぺんに|一度に|いちどに|一か所|一箇所|一ヶ所)\S{0,6}"
@@ -117,10 +119,10 @@ def tells_situation(assistant: Assistant, u) -> bool:
 
 
 def many_troubles(assistant: Assistant, u) -> bool:
-    if len(LISTED_RE.findall(u.text)) >= MANY - 1:
+    if OVERWHELMED_RE.search(u.text) or len(LISTED_RE.findall(u.text)) >= MANY - 1:
         return True
     count = troubles(assistant, u)
-    cue = UNSURE_WHERE_RE.search(u.text) or ALL_AT_ONCE_RE.search(u.text) or OVERWHELMED_RE.search(u.text)
+    cue = UNSURE_WHERE_RE.search(u.text) or ALL_AT_ONCE_RE.search(u.text) or WHERE_TO_START_RE.search(u.text)
     return count >= MANY or (count >= MANY - 1 and cue is not None)
 
 
