@@ -88,6 +88,8 @@ SPECIFIC_WEIGHT = 1.0  # IDF-weighted coverage of the question by a window's own
 # Intents a progress cue (どうなった …) may turn into pledge_status, and how much of the question a pledge must cover.
 PLEDGE_CUE_INTENTS = ("search", "who_handles", "ordinance", "find_window")
 PLEDGE_TOPIC = 0.6
+
+SYNONYM_WEIGHT = 0.2  # a plan word for the question in the title, beyond the words it covers (see _rerank)
 HEDGE_SLOTS = 3  # results an answer shows at least, filled from other kinds when its intent found fewer
 RARITY_KINDS = ("pledge", "initiative", "policy", "window", "ordinance", "kpi", "department", "passage")
 OFF_TOPIC_COVER = 0.35  # rarity-weighted share of the question the nearest records hold, below which it is not ours
@@ -587,16 +589,23 @@ class Assistant:
         abouts = {id(r): sum(1 for g in about if g in _record_view(r)[1]) / len(about) for *_, r in hits} if about else {}
         best_about = max(abouts.values(), default=0.0)
         years = _year_names(u.text) if about else ()
+        # A word said in people's words is covered by a record that holds what it means (漁港 by 水産業).
+        meant = {g: [plans for phrases, plans in self.vocabulary.meanings(u.text) if any(g in p for p in phrases)]
+                 for g in grams}
+
+        def covered(gram: str, text: str) -> bool:
+            return gram in text or any(t in text for plans in meant[gram] for t in plans)
+
         ranked = []
         for item in hits:
             _, kind, score, record = item
             title, body, title_grams = _record_view(record)
-            cover_title = sum(1 for g in grams if g in title) / len(grams) if grams else 0.0
-            cover_body = sum(1 for g in grams if g in body) / len(grams) if grams else 0.0
+            cover_title = sum(1 for g in grams if covered(g, title)) / len(grams) if grams else 0.0
+            cover_body = sum(1 for g in grams if covered(g, body)) / len(grams) if grams else 0.0
             # A title that is all about the question beats a long one that merely mentions it.
             precision = sum(1 for g in title_grams if g in gram_set) / len(title_grams) if title_grams else 0.0
             synonym = 1.0 if any(t in title for t in terms) else 0.5 if any(t in body for t in terms) else 0.0
-            value = 0.5 * score / top + 1.0 * cover_title + 0.3 * cover_body + 0.4 * synonym + 0.3 * precision
+            value = 0.5 * score / top + 1.0 * cover_title + 0.3 * cover_body + SYNONYM_WEIGHT * synonym + 0.3 * precision
             # A window named in a fact question (「〜っていつオープンした？」) is its topic, not its answer.
             if kind == "window" and not asks and any(len(n) >= 3 and (key := fold(n)) in named and key not in shared
                                         for n in [record.name, *record.aliases]):
@@ -1203,7 +1212,7 @@ class Assistant:
         if taken >= HEDGE_SLOTS:
             return []
         as_search = replace(u, intent="search")  # rank as a plain search: fact cues (何年, 利用者数) count
-        hits = [h for h in self._hits(searcher, as_search, None, limit=HEDGE_SLOTS)
+        hits = [h for h in self._hits(searcher, as_search, None, limit=3 * HEDGE_SLOTS)
                 if not isinstance(h[3], Window) and self._confident(as_search, h[3])]
         return [self._result(rec, score, searcher) for _, _, score, rec in hits[:HEDGE_SLOTS - taken]]
 

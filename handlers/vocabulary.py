@@ -51,6 +51,7 @@ class Vocabulary:
             [*self._terms(text, bonus=False), *self.kana(text)])))
         self.bonus = lru_cache(maxsize=1024)(lambda text: tuple(self._terms(text, bonus=True)))
         self.bonus_folded = lru_cache(maxsize=1024)(lambda text: tuple(fold(t) for t in self.bonus(text)))
+        self.meanings = lru_cache(maxsize=1024)(self._meanings)
         # Routing keywords with their folded variants, computed once.
         self.route_keys = [[(k, tuple(fold(v) for v in _variants(k))) for k in route.keywords if k]
                            for route in self.routes]
@@ -87,6 +88,13 @@ class Vocabulary:
                                            for other, whole in longer.items()))
 
         return tuple((entry, tuple(spans)) for line, (entry, spans) in found.items() if not inside(line, spans))
+
+    def _meanings(self, text: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+        """What each thing said means: (the folded phrases as they stand in the text, the folded plan terms).
+        A record holding a plan term covers the words of those phrases (漁港 is covered by 水産業)."""
+        folded = fold(text)
+        return tuple((tuple(dict.fromkeys(folded[a:b] for a, b in spans)), tuple(fold(t) for t in entry.plan))
+                     for entry, spans in self.said(text) if spans)
 
     def _terms(self, text: str, bonus: bool) -> list[str]:
         """The plan terms of what was said: for expansion, those not already in the text; as bonus terms

@@ -61,6 +61,13 @@ def test_a_phrase_said_inside_a_longer_phrase_of_another_entry_belongs_to_the_lo
     assert set(vocabulary.expand("療育と療育手帳のこと")) == {"発達支援", "障害者手帳"}  # said apart, both
 
 
+def test_what_a_phrase_means_is_given_with_the_words_it_covers():
+    fishing = _entry(["漁港", "漁師"], ["水産業", "農業"], 7)
+    vocabulary = Vocabulary([fishing, _entry(["療育"], ["発達支援"], 8)], [])
+    assert vocabulary.meanings("漁港で働きたい") == ((("漁港",), ("水産業", "農業")),)
+    assert vocabulary.meanings("ふつうの質問") == ()
+
+
 # -- several troubles, counted by area (handlers/compose_windows.py) -----------------------------------------
 
 ROUTES = [
