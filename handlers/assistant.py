@@ -90,6 +90,8 @@ PLEDGE_CUE_INTENTS = ("search", "who_handles", "ordinance", "find_window")
 PLEDGE_TOPIC = 0.6
 
 SYNONYM_WEIGHT = 0.2  # a plan word for the question in the title, beyond the words it covers (see _rerank)
+INDICATOR_WORDS_RE = re.compile(r"指標|目標|最新値|現状値|実績値|直近")  # the plan's indicators are asked for by name
+KPI_FACT_MARGIN = 0.3  # a fact must hold this much more of the question than the best indicator to answer instead
 HEDGE_SLOTS = 3  # results an answer shows at least, filled from other kinds when its intent found fewer
 RARITY_KINDS = ("pledge", "initiative", "policy", "window", "ordinance", "kpi", "department", "passage")
 OFF_TOPIC_COVER = 0.35  # rarity-weighted share of the question the nearest records hold, below which it is not ours
@@ -1305,6 +1307,11 @@ class Assistant:
                 return Answer(query=u.raw, intent="kpi", text="\n".join(lines),
                               results=[self._result(k) for k in kpis], citations=[kpis[0].source])
         hits = self._hits(searcher, u, {"kpi"}, limit=5)
+        facts = [] if INDICATOR_WORDS_RE.search(u.text) else self._hits(searcher, u, {"fact", "passage"}, limit=1)
+        if facts and self._confident(u, facts[0][3]) and (not hits or self._weighted_cover(searcher, u, [facts[0][3]])
+                                                          > self._weighted_cover(searcher, u, [hits[0][3]]) + KPI_FACT_MARGIN):
+            # 「保護率は」「インクル相談室を知らない人の割合」: a rate the plan states in its text, not an indicator.
+            return self._search_intent(searcher, replace(u, intent="search"), audience)
         if not hits or not self._confident(u, hits[0][3]):
             return self._low_confidence(searcher, u, audience, "kpi", hits)
         first: Kpi = hits[0][3]

@@ -340,6 +340,13 @@ def test_a_word_people_use_reaches_the_window_whose_topic_the_plan_names(assista
     assert answer.intent == "find_window" and topic in first.topics
 
 
+def test_a_rate_the_plan_states_in_its_text_beats_an_indicator_that_shares_a_word(assistant, searcher):
+    answer = assistant.ask("生活保護の保護率ってどのくらいなの")
+    first = searcher.get(answer.results[0].id)
+    assert answer.results[0].kind in ("fact", "passage") and "保護率" in first.text
+    assert assistant.ask("自殺死亡率の目標はいくつ？").results[0].kind == "kpi"  # an indicator asked for by its target
+
+
 def test_an_age_told_with_a_trouble_is_a_situation_that_needs_a_window(assistant):
     answer = assistant.ask("80歳で一人暮らし、アパートの更新を断られた")
     assert answer.intent == "find_window" and "window-kyojuu-shien" in [r.id for r in answer.results[:3]]
