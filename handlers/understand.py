@@ -378,6 +378,7 @@ FACT_CUES = (
                            r"(?:の|を)こと(?:を)?(?:言う|いう|指す|さす)", re.I)),
     ("trend", re.compile(r"増えて|減って|ふえて|へって|増加|減少|推移|変化|傾向|増えた|減った")),
     ("survey", re.compile(r"アンケート|調査結果|市民調査|意識調査|survey", re.I)),
+    ("place", re.compile(r"どこで\S{0,3}(?:開かれ|開催|行われ|実施|やっ)|会場|場所は|where was", re.I)),
 )
 
 # 「…アンケート結果」「調査では？」: what a survey found, even when the question says 相談 (not a window).
@@ -387,6 +388,12 @@ SURVEY_ASK_RE = re.compile(r"(?:アンケート|調査)(?:の)?(?:結果|では|
 SURVEY_WORD_RE = re.compile(r"アンケート|調査|回答")
 # 「〜っていつオープンした？」: when something began is a fact of the plan, even when a window is named.
 OPENED_ASK_RE = re.compile(r"いつ(?:頃|ごろ)?\S{0,4}?(?:オープン|開設|開所|開館|設置|開始|始ま|はじま|でき|作られ|つくられ|創設)")
+
+
+# 「連絡会はいつどこで開かれた？」「会場はどこだった？」「取りかかったのは何年？」「利用者数と1日平均」: a fact of the
+# past or a count the documents record, even when a window is named (where to go is not asked).
+PAST_FACT_RE = re.compile(r"(?:いつ|どこ)\S{0,3}(?:開かれ|開催さ|行われ|実施さ)|会場は|日時と|"
+                          r"(?:のは|は)何年(?:度)?(?:ごろ|頃)?(?:[?？]|$|です|だっ|なの)|(?:利用者|参加者|登録者|相談件)数")
 
 
 def fact_cues(text: str) -> tuple[str, ...]:
@@ -664,7 +671,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
             return result("department", department=department, **extra)
         extra["department"] = department
 
-    if FIGURE_RE.search(norm) or SURVEY_ASK_RE.search(norm) or OPENED_ASK_RE.search(norm):
+    if FIGURE_RE.search(norm) or SURVEY_ASK_RE.search(norm) or OPENED_ASK_RE.search(norm) or PAST_FACT_RE.search(norm):
         return result("search", **extra)  # 「何人」「何％」「アンケート結果」: a figure from the plan or surveys, not a window
     if keywords["who_handles"] and not GO_ASK_RE.search(norm):
         return result("who_handles", **extra)
