@@ -188,7 +188,9 @@ def test_a_repeated_digit_is_still_a_number():
 
 
 @pytest.mark.parametrize("text", ["障害福祉課は何部？", "障害福祉課ってどこの部？", "障害福祉課はどこ？", "障害福祉課は何部の課？",
-                                  "障害福祉課が受け持ってる福祉計画の取組", "障害福祉課が担当してる取組ある？"])
+                                  "障害福祉課が受け持ってる福祉計画の取組", "障害福祉課が担当してる取組ある？",
+                                  "障害福祉課がやってる地域づくりの取組", "障害福祉課って子ども向けの事業もってるの？",
+                                  "障害福祉課は計画で何をすることになってる？"])
 def test_questions_about_a_department_itself(text):
     u = understand(text, DEPARTMENTS)
     assert (u.intent, u.department) == ("department", "障害福祉課")
