@@ -249,7 +249,9 @@ def test_the_word_a_question_ends_on_decides_between_ordinance_and_pledge(text, 
 
 @pytest.mark.parametrize("text", ["自立支援医療の手続きってどこ行けばいい", "どこに知らせたらいい？",
                                   "介護保険のサービスってどうやったら使えるの", "貸付を申し込みたいんですが",
-                                  "次の部屋探しを手伝ってくれるとこある？", "話を聞いてもらえるところはない？"])
+                                  "次の部屋探しを手伝ってくれるとこある？", "話を聞いてもらえるところはない？",
+                                  "ファミサポみたいなしくみ、あったよね？", "一時預かりって使えるの？",
+                                  "車いすを貸してもらえるって聞いたんだけど"])
 def test_where_to_go_in_any_wording_is_find_window(text):
     assert understand(text, DEPARTMENTS).intent == "find_window"
 
