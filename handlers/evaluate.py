@@ -32,7 +32,8 @@ DEFAULT_GOLD = GOLD_DIR / "questions.yaml"
 # once before any tuning on them (their headers give that first score and say if they were used since).
 GOLD_SETS = {"questions": DEFAULT_GOLD, "heldout": GOLD_DIR / "heldout.yaml", "blind2": GOLD_DIR / "blind2.yaml",
              "blind3": GOLD_DIR / "blind3.yaml", "blind4": GOLD_DIR / "blind4.yaml",
-             "blind5": GOLD_DIR / "blind5.yaml", "blind6": GOLD_DIR / "blind6.yaml"}
+             "blind5": GOLD_DIR / "blind5.yaml", "blind6": GOLD_DIR / "blind6.yaml",
+             "blind7": GOLD_DIR / "blind7.yaml", "blind8": GOLD_DIR / "blind8.yaml"}
 
 
 @dataclass
