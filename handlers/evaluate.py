@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from handlers.assistant import Assistant
-from handlers.understand import kanji_numbers, normalize
+from handlers.understand import kana_numbers, kanji_numbers, normalize
 
 GOLD_DIR = Path(__file__).resolve().parent.parent / "tests" / "gold"
 DEFAULT_GOLD = GOLD_DIR / "questions.yaml"
@@ -63,10 +63,11 @@ class Outcome:
     @property
     def pledge_by_number(self) -> bool:
         """A pledge asked by its number (15, １５, 十五, 公約15 …): these must all be right."""
-        if self.intent != "pledge_status" or len(self.expect) != 1 or not self.expect[0].startswith("pledge-"):
+        pledges = [e for e in self.expect if e.startswith("pledge-")]  # a policy of the same promise may be listed too
+        if self.intent != "pledge_status" or len(pledges) != 1:
             return False
-        number = self.expect[0].removeprefix("pledge-")
-        return re.search(rf"(?<!\d){number}(?!\d)", kanji_numbers(normalize(self.q))) is not None
+        number = pledges[0].removeprefix("pledge-")
+        return re.search(rf"(?<!\d){number}(?!\d)", kanji_numbers(kana_numbers(normalize(self.q)))) is not None
 
 
 @dataclass

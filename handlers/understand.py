@@ -35,12 +35,12 @@ KANJI_DIGITS = "一二三四五六七八九十百"
 KANJI_RUN_RE = re.compile(f"[{KANJI_DIGITS}]+")
 
 # Words that make a nearby number a pledge number.
-PLEDGE_WORDS = ("公約", "こうやく", "マニフェスト", "まにふぇすと", "約束", "ビジョン", "項目", "pledge", "promise", "manifesto", "item")
+PLEDGE_WORDS = ("公約", "こうやく", "コウヤク", "マニフェスト", "まにふぇすと", "約束", "やくそく", "ビジョン", "項目", "pledge", "promise", "manifesto", "item")
 POLICY_WORDS = ("施策", "政策", "policy")
 _PLEDGE_WORD_RE = "|".join(map(re.escape, PLEDGE_WORDS))
 _NUMBER_MARK = r"(?:no\.?|number|#|第|番号|の|は|って|ナンバー)?"
 PLEDGE_BEFORE_RE = re.compile(rf"(?:{_PLEDGE_WORD_RE})\s*{_NUMBER_MARK}\s*(\d{{1,3}})(?!\d)", re.I)
-PLEDGE_AFTER_RE = re.compile(rf"(?<!\d)(\d{{1,3}})\s*(?:番目?|項目?め?|号)?\s*の?\s*(?:{_PLEDGE_WORD_RE})", re.I)
+PLEDGE_AFTER_RE = re.compile(rf"(?<!\d)(\d{{1,3}})\s*(?:番目?|ばんめ?|項目?め?|号)?\s*の?\s*(?:{_PLEDGE_WORD_RE})", re.I)
 # 「15番」 names a pledge, but 110番/119番 are emergency numbers, 3番窓口 is a counter, 第6分庁舎 or 第3次計画
 # (第N + a counter or noun) is a building or an edition, and 国道134号 a road.
 PLEDGE_MARKED_RE = re.compile(
@@ -300,6 +300,11 @@ KANA_NUMBER_RE = re.compile(
     r"(?=ばん|ごう|の|は|って|$|[\s?？!！。、])"
 )
 
+# 「ななじゅういちばんの公約」: the numeral before 番 and a pledge word.
+KANA_NUMBER_BEFORE_RE = re.compile(
+    rf"(?<![ぁ-ゖ])(?P<run>(?:{_KANA_DIGIT_RE})+)(?=\s*(?:ばん|番)(?:め|目)?\s*の?\s*(?:{_PLEDGE_WORD_RE}))"
+)
+
 
 def kana_numbers(text: str) -> str:
     """A numeral spelled in hiragana right after a pledge/policy word becomes digits: こうやくじゅうきゅう → こうやく19."""
@@ -313,7 +318,7 @@ def kana_numbers(text: str) -> str:
             return match.group(0)
         return match.group(0)[: match.start("run") - match.start()] + str(number)
 
-    return KANA_NUMBER_RE.sub(replace, text)
+    return KANA_NUMBER_BEFORE_RE.sub(replace, KANA_NUMBER_RE.sub(replace, text))
 
 
 # Regional endings → standard Japanese, so intent words and the plan vocabulary match (〜へん, 〜しとる, 〜やけん).
