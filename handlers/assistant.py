@@ -438,8 +438,10 @@ class Assistant:
             names = []
             for dep in _each(searcher, "department"):
                 names.append(dep.name)
-                names.extend(a for a in dep.aliases if len(a) >= 3)
-            return list(dict.fromkeys(names))
+                names.extend(a for a in dep.aliases if len(a) >= 2)
+            windows = {fold(n) for n in self._window_names(searcher)}
+            # 社協 names a window too: a short alias that is also a window's name is not a department's.
+            return list(dict.fromkeys(n for n in names if len(n) >= 3 or fold(n) not in windows))
 
         return self._version(searcher, "department_names", build)
 

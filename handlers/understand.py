@@ -162,6 +162,7 @@ DEPARTMENT_ASK_RE = re.compile(
     r"役割|業務内容|事業内容|"
     # 「観光課がやってる福祉っぽい事業ある？」「農水課って福祉の事業もってるの？」「何をすることになってる」
     r"(?:事業|取組|取り組み)(?:って|は|を|も)?\s*(?:ある|あり|持って|もって|やって)|"
+    r"(?:持って|もって)(?:る|いる)\s*(?:事業|取組|取り組み|業務|仕事)|(?:何|どこの|どの)\s*(?:部|局)|所属|"
     r"やって(?:る|いる)\S{0,8}(?:事業|取組|取り組み)|(?:何|なに)を\s*することに|"
     # 「〜の担当事業を一覧で」「どんなことをしてるところ？」「〜が関わってる事業は？」「何をする課？」
     r"担当(?:する|して(?:る|いる))?(?:事業|業務|取組|施策)|(?:どんな|どういう|どのような)こと(?:を|が)?\s*(?:して|やって|担当)|"
@@ -574,7 +575,7 @@ def reading_of(name: str) -> str:
 
 def remove_department(text: str, department: str) -> str:
     """The text without the department, as written or as its reading in kana."""
-    out = _remove(text, [department])
+    out = SPACE_RE.sub(" ", text.replace(department, " ")).strip()  # a name, even a short one (障福), goes anywhere
     if out == SPACE_RE.sub(" ", text).strip() and (key := reading_of(department)):
         out = _remove(text, [jaconv.kata2hira(key), key])
     return out

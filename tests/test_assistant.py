@@ -347,6 +347,18 @@ def test_a_rate_the_plan_states_in_its_text_beats_an_indicator_that_shares_a_wor
     assert assistant.ask("自殺死亡率の目標はいくつ？").results[0].kind == "kpi"  # an indicator asked for by its target
 
 
+@pytest.mark.parametrize("text,department", [("障福って何部？", "障害福祉課"), ("高齢課が持ってる事業をぜんぶ見たい", "高齢者いきいき課"),
+                                             ("スポーツ課は今どこの部の所属？", "スポーツ課")])
+def test_staff_shorthand_and_questions_about_a_department_itself(assistant, text, department):
+    answer = assistant.ask(text, audience="staff")
+    assert answer.intent == "department" and answer.results[0].id == f"department-{department}"
+
+
+def test_a_short_name_that_is_also_a_window_stays_the_window(assistant):
+    answer = assistant.ask("社協ってどこにあるの")
+    assert answer.intent == "find_window" and answer.results[0].id == "window-shakyo"
+
+
 def test_an_age_told_with_a_trouble_is_a_situation_that_needs_a_window(assistant):
     answer = assistant.ask("80歳で一人暮らし、アパートの更新を断られた")
     assert answer.intent == "find_window" and "window-kyojuu-shien" in [r.id for r in answer.results[:3]]
