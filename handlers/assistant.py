@@ -139,6 +139,12 @@ def _year_names(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _ends_on_progress(text: str) -> bool:
+    """「〜相談できるようにするって話はどうなった」: the question ends on a progress cue, whatever it mentions before."""
+    cues = [m.end() for cue in (STATUS_CUE_RE, KEPT_CUE_RE) for m in cue.finditer(text)]
+    return bool(cues) and len(text.rstrip("?？!！。 ")) - max(cues) <= 4
+
+
 def _short(text: str, limit: int) -> str:
     text = re.sub(r"\s+", " ", text or "").strip()
     if len(text) <= limit:
@@ -402,15 +408,17 @@ class Assistant:
             return False
         if any(k in STRONG_WHO for k in u.keywords):  # 「〜ってどこの課？」 asks for a department, not progress
             return False
-        if u.goes and u.intent == "find_window":  # 「娘が働きたいって言ってる。相談できる？」: a place to go
-            return False
+        if u.goes and u.intent == "find_window" and not _ends_on_progress(u.text):
+            return False  # 「娘が働きたいって言ってる。相談できる？」: a place to go
         cues = (STATUS_CUE_RE, KEPT_CUE_RE, PROGRESS_FILLER_RE)  # the cue and who promised are not the topic
         topic = u.query
         for cue in cues:
             topic = cue.sub(" ", topic)
         topic = SPACE_RE.sub(" ", topic).strip() or u.query
         hits = self._hits(searcher, u, {"pledge"}, limit=3, query=topic)
-        pledge = self._relevance(u, hits[0][3], topic) if hits else 0.0
+        # Plain overlap, or overlap weighted by rarity: 鎌倉電力 says more than つくるってやつ.
+        pledge = max(self._relevance(u, hits[0][3], topic),
+                     self._weighted_cover(searcher, replace(u, query=topic), [hits[0][3]])) if hits else 0.0
         if pledge < PLEDGE_TOPIC:
             return False
         if enacted and not u.status_cue:  # 「〜条例は制定された？」: a pledge only when it fits better than any ordinance
@@ -1338,6 +1346,9 @@ class Assistant:
             return self._chapter_answer(searcher, u, chapter, hits, audience)
         if hits and not self._names_ours(searcher, u) and \
                 self._weighted_cover(searcher, u, [h[3] for h in hits[:3]]) < OFF_TOPIC_COVER:
+            if u.status_cue:  # 「〜って話、実現した？」: something was promised; the nearest pledges, said to be unsure
+                pledges = self._hits(searcher, u, {"pledge"}, limit=3)
+                return self._low_confidence(searcher, u, audience, "pledge_status", pledges)
             return self._low_confidence(searcher, u, audience, "unknown", [])  # only generic words matched
         if not hits or not self._confident(u, hits[0][3]):
             intent = compose_care.off_topic(self, u, hits)  # off our topic: no far-fetched "near" records

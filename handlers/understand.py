@@ -72,6 +72,8 @@ FILLER = sorted(
         "かな", "かね", "ですよね", "です", "ます", "してる", "している", "されている", "していますか", "なっていますか",
         "なってますか", "なってる", "どうなった", "どうなってる", "どうなっていますか", "どうなりましたか", "はどう",
         "について知りたい", "が知りたい", "聞きたい", "ききたい", "調べて", "しらべて", "探して", "さがして",
+        # 「鎌倉電力をつくるってやつ」「家の前で回収してくれるって話」: colloquial nominalisers, not the topic.
+        "ってやつ", "みたいなやつ", "やつ", "って話", "っていう話", "という話",
         "please", "tell me", "about", "what is", "what's", "the", "is", "are", "of", "a", "an", "me", "i", "can",
     },
     key=len,
@@ -145,7 +147,7 @@ KPI_RE = re.compile(r"(率|割合|数|件数|人数)[のは]?\s*(目標|実績|�
 # something promised. Whether it is a pledge is decided against the pledges (the assistant checks the topic).
 STATUS_CUE_RE = re.compile(
     r"どうなった|どうなって(?:る|い)|結局|どこまで進|進んで(?:る|いる|います|ます)|"
-    r"(?:何か|なにか)(?:した|やった)|って(?:言って|いって|話|約束)"
+    r"(?:何か|なにか)(?:した|やった)|って(?:言って|いって|話|約束)|と(?:言って|いって)(?:た|まし|い)"
 )
 # 「〜ってできたの？」「〜は実現した？」「〜ってやったの」: was the promise kept. Not for ordinances (「〜の条例は
 # できた？」 is an ordinance question, see ENACTED_CUE_RE) nor for 「いつできた」 (a date).

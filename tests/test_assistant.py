@@ -359,6 +359,24 @@ def test_a_short_name_that_is_also_a_window_stays_the_window(assistant):
     assert answer.intent == "find_window" and answer.results[0].id == "window-shakyo"
 
 
+@pytest.mark.parametrize("text,pledge", [("鎌倉電力ってやつ、どこまで進んだ？", "pledge-118"),
+                                        ("通訳のタブレットを窓口に置くと言ってましたが", "pledge-68")])
+def test_progress_asked_in_everyday_words_finds_the_pledge(assistant, text, pledge):
+    answer = assistant.ask(text)
+    assert answer.intent == "pledge_status" and answer.results[0].id == pledge
+
+
+def test_progress_of_something_no_pledge_promised_is_answered_unsure(assistant):
+    answer = assistant.ask("空飛ぶ車を走らせるって話、実現した？")
+    assert answer.intent == "pledge_status" and not answer.confident
+    assert "見つかりませんでした" in answer.text
+
+
+def test_a_progress_cue_at_the_end_outweighs_a_where_to_go_word_before_it(assistant):
+    answer = assistant.ask("ネットでいじめを相談できるようにするって言ってたけど、どうなった？")
+    assert answer.intent == "pledge_status" and answer.results[0].kind == "pledge"
+
+
 def test_an_age_told_with_a_trouble_is_a_situation_that_needs_a_window(assistant):
     answer = assistant.ask("80歳で一人暮らし、アパートの更新を断られた")
     assert answer.intent == "find_window" and "window-kyojuu-shien" in [r.id for r in answer.results[:3]]
