@@ -26,6 +26,7 @@ records.bin, an LRU of models), so the corpus is never held whole in memory.
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 import os
 import re
@@ -47,7 +48,7 @@ from whoosh.scoring import BM25F, BM25FScorer, WeightLengthScorer
 from whoosh.util.numeric import byte_to_length
 
 from corpus.models import Corpus, Initiative, Record
-from index.analysis import morphemes, ngram_analyzer, normalize, word_terms
+from index.analysis import morphemes, ngram_analyzer, normalize, release_dictionary_pages, word_terms
 from index.build import (
     CONTRACT_KINDS,
     CORPUS_FILE,
@@ -72,12 +73,19 @@ KANA_RUN = re.compile(r"[\u3041-\u309f\u30a1-\u30ffー]{3,}")
 KATAKANA_RUN = re.compile(r"[\u30a1-\u30ffー]{2,}")
 NOT_KANA = re.compile(r"[^\u3041-\u309f\u30a1-\u30ffー\s\W\d]")  # kanji or latin letters
 DF_CACHE = 200_000
-POSTINGS_CACHE = 8_000_000  # scored postings kept per version (6 bytes each: about 50 MB at most)
+POSTINGS_CACHE = 4_000_000  # scored postings kept per version (6 bytes each: about 25 MB at most; 8M cost
+# about 27 MB more RSS at 100x under threaded load for no lower ask p99: scripts/bench_memory.py)
 # A query visiting more postings than this adds its terms rarest-contribution-first and stops adding new
 # documents once the terms left cannot lift one into the top ``limit`` (MaxScore). The city's own corpus
 # never gets there (a question visits a few thousand postings), so its results stay exactly Whoosh's.
 PRUNE_MIN = 50_000
 MODEL_CACHE = 3000  # parsed records kept per version (the city's whole corpus: about 2,200)
+# Sudachi's dictionary is memory-mapped, and a few hundred varied questions touch about 120 MB of it (each
+# word lookup reads scattered lexicon pages): clean file pages, but counted in the serving process's RSS.
+# Every this many searches (process-wide; 0: never) they are dropped from the process (still in the page
+# cache: the next lookups map back only the pages in use). scripts/bench_memory.py has the figures.
+RELEASE_DICTIONARY_EVERY = 400
+_searches = itertools.count(1)  # next() on it is atomic under the GIL: one thread releases
 KANA_CHAR = re.compile(r"[\u3041-\u309f\u30a1-\u30ffー]")
 
 _NGRAMS = ngram_analyzer()
@@ -574,6 +582,8 @@ class Searcher:
                fields: Collection[str] | None = None) -> list[Hit]:
         if not isinstance(text, str) or not text.strip() or limit <= 0:
             return []
+        if RELEASE_DICTIONARY_EVERY and next(_searches) % RELEASE_DICTIONARY_EVERY == 0:
+            release_dictionary_pages()
         reader = self._whoosh().reader()
         terms = query_terms(text)
         spans = self._kind_spans(kinds) if kinds else None
