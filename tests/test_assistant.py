@@ -256,7 +256,8 @@ def test_off_topic_question_is_unknown_and_says_what_we_can_do(assistant):
 
 
 @pytest.mark.parametrize("text", ["鎌倉大仏の拝観料っていくら？", "大船駅の近くでおいしいラーメン屋さん教えて",
-                                  "明日の江ノ電って混むかな", "江ノ電の鎌倉駅の終電って何時", "any good ramen shops?"])
+                                  "明日の江ノ電って混むかな", "江ノ電の鎌倉駅の終電って何時", "any good ramen shops?",
+                                  "大船駅から長谷寺まで歩いて何分？"])
 def test_tourist_and_shop_questions_are_not_answered_with_a_loose_pledge(assistant, text):
     answer = assistant.ask(text)
     assert answer.intent == "unknown" and not answer.confident

@@ -68,6 +68,13 @@ def test_what_a_phrase_means_is_given_with_the_words_it_covers():
     assert vocabulary.meanings("ふつうの質問") == ()
 
 
+def test_a_together_phrase_of_three_parts_needs_all_three():
+    report = _entry(["隣|近所+子|こども+叩かれ|泣き叫"], ["児童虐待"], 9)
+    vocabulary = Vocabulary([report], [])
+    assert vocabulary.expand("隣の家の子が毎晩泣き叫んでる") == ("児童虐待",)
+    assert vocabulary.expand("夫に叩かれる。子どもを連れて逃げたい") == ()  # no neighbour: not a report of abuse
+
+
 # -- several troubles, counted by area (handlers/compose_windows.py) -----------------------------------------
 
 ROUTES = [

@@ -173,7 +173,8 @@ def test_a_plan_word_does_not_drag_in_its_neighbours():
 
 # -- generalising fixes (held-out set) -------------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["おはようございます", "おつかれさまです", "何を聞けばいいの？", "何ができるの？", "お疲れ様です"])
+@pytest.mark.parametrize("text", ["おはようございます", "おつかれさまです", "何を聞けばいいの？", "何ができるの？", "お疲れ様です",
+                                  "ありがとう、助かりました", "これ何ができるの？使い方おしえて"])
 def test_everyday_greetings_and_what_can_i_ask_are_help(text):
     assert understand(text, DEPARTMENTS).intent == "help"
 
@@ -190,7 +191,8 @@ def test_a_repeated_digit_is_still_a_number():
 @pytest.mark.parametrize("text", ["障害福祉課は何部？", "障害福祉課ってどこの部？", "障害福祉課はどこ？", "障害福祉課は何部の課？",
                                   "障害福祉課が受け持ってる福祉計画の取組", "障害福祉課が担当してる取組ある？",
                                   "障害福祉課がやってる地域づくりの取組", "障害福祉課って子ども向けの事業もってるの？",
-                                  "障害福祉課は計画で何をすることになってる？"])
+                                  "障害福祉課は計画で何をすることになってる？", "障害福祉課って前はなんて課名だった？",
+                                  "障害福祉課ってまだあるの？名前変わった？"])
 def test_questions_about_a_department_itself(text):
     u = understand(text, DEPARTMENTS)
     assert (u.intent, u.department) == ("department", "障害福祉課")
@@ -215,7 +217,8 @@ def test_hiragana_that_is_not_a_number_stays_text():
 @pytest.mark.parametrize(
     "dialect,standard",
     [("中学行かへんようになった", "中学行かないようになった"), ("家ば出て行ってしまうっちゃけど", "家を出て行ってしまうんだけど"),
-     ("どこに相談すればよか?", "どこに相談すればいい?"), ("相談したらええの", "相談したらいいの"), ("仕事しとる", "仕事している")],
+     ("どこに相談すればよか?", "どこに相談すればいい?"), ("相談したらええの", "相談したらいいの"), ("仕事しとる", "仕事している"),
+     ("家賃もはらえねぇべ", "家賃もはらえないべ"), ("金がねぇ。", "金がない。")],
 )
 def test_dialect_endings_become_standard(dialect, standard):
     assert understand(dialect).text == standard
@@ -223,6 +226,7 @@ def test_dialect_endings_become_standard(dialect, standard):
 
 def test_standard_words_are_not_read_as_dialect():
     assert understand("たいへんです").text == "たいへんです"
+    assert understand("そうだねぇ").text == "そうだねぇ"  # a drawn-out ね, not a negation
 
 
 @pytest.mark.parametrize("text", ["もう死にたい", "消えたいと思ってしまう", "自殺を考えている", "I want to die"])
@@ -252,7 +256,8 @@ def test_the_word_a_question_ends_on_decides_between_ordinance_and_pledge(text, 
 @pytest.mark.parametrize("text", ["自立支援医療の手続きってどこ行けばいい", "どこに知らせたらいい？",
                                   "介護保険のサービスってどうやったら使えるの", "貸付を申し込みたいんですが",
                                   "次の部屋探しを手伝ってくれるとこある？", "話を聞いてもらえるところはない？",
-                                  "ファミサポみたいなしくみ、あったよね？", "一時預かりって使えるの？",
+                                  "ファミサポみたいなしくみ、あったよね？", "一時預かりって使えるの？", "どこさ行けばいいんだ",
+                                  "母がもう限界。どこに言えばいいの", "Where do we report a scam?",
                                   "車いすを貸してもらえるって聞いたんだけど"])
 def test_where_to_go_in_any_wording_is_find_window(text):
     assert understand(text, DEPARTMENTS).intent == "find_window"
