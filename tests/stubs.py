@@ -57,14 +57,15 @@ class StubServer:
                 )
                 status, payload = stub.respond(recorded)
                 data = json.dumps(payload).encode()
+                # Recorded before the response is written: once the client has its answer, a test sees the call.
+                with stub._changed:
+                    stub.requests.append(recorded)
+                    stub._changed.notify_all()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
-                with stub._changed:
-                    stub.requests.append(recorded)
-                    stub._changed.notify_all()
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 
