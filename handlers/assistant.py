@@ -124,6 +124,10 @@ FACT_HOLDS = {
 }
 FACT_BONUS = 0.7  # a fact stating what is asked (a date, a count…) beats a window that only shares the topic
 FACT_YEAR_BONUS = 0.2  # 「2025年は何人？」: of two facts on the topic, the one stating that year
+NOW_RE = re.compile(r"いま|今は|今の|現在|最新|直近|最近")
+LATEST_RE = re.compile(r"直近|現在|最新")
+FORECAST_RE = re.compile(r"予測|推計|見込み|見通し|将来")
+FORECAST_PENALTY = 0.5
 FACT_TOPIC_SHARE = 0.8  # … when it covers the question's words nearly as well as the best-covering hit
 
 
@@ -629,8 +633,10 @@ class Assistant:
                 stated = " ".join([getattr(record, "topic", ""), getattr(record, "text", "")])
                 if any(FACT_HOLDS[a].search(stated) for a in asks):
                     value += FACT_BONUS  # it states the date / count / meaning asked for, on the same topic
-                if any(y in stated for y in years):
-                    value += FACT_YEAR_BONUS
+                if any(y in stated for y in years) or (NOW_RE.search(u.text) and LATEST_RE.search(stated)):
+                    value += FACT_YEAR_BONUS  # the year asked for, or the latest figure for 「いま何人」
+                if FORECAST_RE.search(stated) and not FORECAST_RE.search(u.text):
+                    value -= FORECAST_PENALTY  # a projection does not say how many there are
             ranked.append((value, item))
         ranked.sort(key=lambda pair: -pair[0])
         return [(i, k, value, r) for value, (i, k, _, r) in ranked]

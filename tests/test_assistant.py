@@ -378,6 +378,13 @@ def test_a_progress_cue_at_the_end_outweighs_a_where_to_go_word_before_it(assist
     assert answer.intent == "pledge_status" and answer.results[0].kind == "pledge"
 
 
+def test_a_projection_answers_a_question_about_the_future_not_one_about_now(assistant, searcher):
+    future = searcher.get(assistant.ask("人口は将来どうなる予測？", audience="staff").results[0].id)
+    assert "予測" in future.text
+    now = assistant.ask("鎌倉の人口っていま何人くらい？", audience="staff")
+    assert "予測" not in searcher.get(now.results[0].id).text
+
+
 def test_an_age_told_with_a_trouble_is_a_situation_that_needs_a_window(assistant):
     answer = assistant.ask("80歳で一人暮らし、アパートの更新を断られた")
     assert answer.intent == "find_window" and "window-kyojuu-shien" in [r.id for r in answer.results[:3]]
