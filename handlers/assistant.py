@@ -124,7 +124,7 @@ FACT_HOLDS = {
 }
 FACT_BONUS = 0.7  # a fact stating what is asked (a date, a count…) beats a window that only shares the topic
 FACT_YEAR_BONUS = 0.2  # 「2025年は何人？」: of two facts on the topic, the one stating that year
-NOW_RE = re.compile(r"いま|今は|今の|現在|最新|直近|最近")
+NOW_RE = re.compile(r"いま|今(?!後|度|回|年)|現在|最新|直近|最近")
 LATEST_RE = re.compile(r"直近|現在|最新")
 FORECAST_RE = re.compile(r"予測|推計|見込み|見通し|将来")
 FORECAST_PENALTY = 0.5
@@ -202,10 +202,12 @@ def _content_grams(text: str) -> tuple[str, ...]:
             return bool(morph.content and re.search(r"\w", morph.surface) and not _ASKING.match(morph.surface))
 
         chunks = ["".join(m.surface for m in group) for keep, group in groupby(_morphemes(text), key=content) if keep]
+        chunks = [c for c in chunks if c not in CITY_NAMES]  # every record is about the city: its name says nothing
     grams = [c[i : i + 2] for c in chunks for i in range(max(1, len(c) - 1))]
     return tuple(dict.fromkeys(fold(g) for g in grams))
 
 
+CITY_NAMES = frozenset({"鎌倉", "鎌倉市", "かまくら", "かまくら市", "kamakura"})
 _HIRAGANA_ONLY = re.compile(r"^[ぁ-ゖー]+$")
 _KATAKANA = re.compile(r"[ァ-ヺ]")
 

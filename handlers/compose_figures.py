@@ -32,6 +32,7 @@ MEASURES = (
     (re.compile(r"いつから"), "開始"),
     (re.compile(r"どれくらい|どのくらい|どれぐらい|どのぐらい|どの程度"), "件数 人数 割合"),
 )
+COUNTED_RE = re.compile(r"人口|世帯数|率|割合|件数|人数|者数")
 FIGURE_BONUS = 0.3  # a record that states a number answers 「何人」 better than one that only names the topic
 _DIGIT = re.compile(r"\d")
 
@@ -42,7 +43,8 @@ def topic(u: Understanding) -> str:
     out = FIGURE_RE.sub(" ", u.query or u.text)
     out = _VAGUE.sub(" ", out)
     out = re.sub(r"って|には|では", " ", out)
-    measures = [label for pattern, label in MEASURES if pattern.search(u.text)]
+    # 「人口は何人」「保護率は何％」 already name what is counted: a label would only pull in other counts.
+    measures = [] if COUNTED_RE.search(out) else [label for pattern, label in MEASURES if pattern.search(u.text)]
     return SPACE_RE.sub(" ", " ".join([out, *measures])).strip()
 
 
