@@ -197,6 +197,9 @@ WINDOW_ASK_RE = re.compile(
     r"(?:とこ|ところ|場所|しくみ|仕組み|制度)[、,\s]?\S{0,8}?(?:ある|あった)(?:よね|っけ|[?？])|"
     r"(?:払え|返せ|働け|通え|暮らせ|生活でき|食べていけ|暮らしていけ)(?:そうに|そうも)?(?:ない|なく|ません)|限界"
 )
+# 「居住支援協議会を支援してる課」「実証実験してるのはどこ」: who carries out an initiative, not where to go.
+DOING_DEPARTMENT_RE = re.compile(r"(?:して|やって|進めて|推進して|実施して|行って|持って)(?:る|いる)(?:の)?\s*(?:課|部署|部局|のは)"
+                                 r"(?:は|って)?\s*(?:どこ|[?？]|$)")
 # 「どこの課に行けばいい」「where do I ask」: a person going somewhere to ask is pointed to a window, even when
 # the question says 課 (「〜はどこの課？」 without going stays who_handles).
 GO_ASK_RE = re.compile(r"どこ(?:の(?:課|部署|窓口))?[にへさ]?(?:行け|行った|行く|いけ|いった|聞け|きけ|言え|いえ|知らせ|しらせ)|"
@@ -691,7 +694,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
 
     if FIGURE_RE.search(norm) or SURVEY_ASK_RE.search(norm) or OPENED_ASK_RE.search(norm) or PAST_FACT_RE.search(norm):
         return result("search", **extra)  # 「何人」「何％」「アンケート結果」: a figure from the plan or surveys, not a window
-    if keywords["who_handles"] and not GO_ASK_RE.search(norm):
+    if (keywords["who_handles"] or DOING_DEPARTMENT_RE.search(norm)) and not GO_ASK_RE.search(norm):
         return result("who_handles", **extra)
     window = find_name(norm, windows)
     if window and fold(window) not in fold(query):

@@ -127,6 +127,12 @@ def test_asking_for_the_department_of_a_topic_is_who_handles():
     assert u.intent == "who_handles"
 
 
+@pytest.mark.parametrize("text", ["居住支援協議会の活動を支援してる課", "福祉有償運送を進めてる課はどこですか",
+                                  "ケアラー支援の窓口を実証実験してるのはどこ"])
+def test_who_carries_out_an_initiative_is_who_handles_even_beside_a_window_name(text):
+    assert understand(text, DEPARTMENTS, WINDOWS + ["居住支援"]).intent == "who_handles"
+
+
 def test_romaji_window_name():
     assert understand("where is the kirakira office", DEPARTMENTS, WINDOWS).intent == "find_window"
 
