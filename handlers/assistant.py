@@ -88,6 +88,7 @@ SPECIFIC_WEIGHT = 1.0  # IDF-weighted coverage of the question by a window's own
 # Intents a progress cue (どうなった …) may turn into pledge_status, and how much of the question a pledge must cover.
 PLEDGE_CUE_INTENTS = ("search", "who_handles", "ordinance", "find_window")
 PLEDGE_TOPIC = 0.6
+NEAR_PLEDGE = 0.3  # share of a progress question's topic a pledge must hold to be shown as a near candidate
 
 SYNONYM_WEIGHT = 0.2  # a plan word for the question in the title, beyond the words it covers (see _rerank)
 INDICATOR_WORDS_RE = re.compile(r"指標|目標|最新値|現状値|実績値|直近")  # the plan's indicators are asked for by name
@@ -1355,7 +1356,9 @@ class Assistant:
         if hits and not self._names_ours(searcher, u) and \
                 self._weighted_cover(searcher, u, [h[3] for h in hits[:3]]) < OFF_TOPIC_COVER:
             if u.status_cue:  # 「〜って話、実現した？」: something was promised; the nearest pledges, said to be unsure
-                pledges = self._hits(searcher, u, {"pledge"}, limit=3)
+                topic = SPACE_RE.sub(" ", KEPT_CUE_RE.sub(" ", STATUS_CUE_RE.sub(" ", u.query))).strip() or u.query
+                pledges = [h for h in self._hits(searcher, u, {"pledge"}, limit=3, query=topic)
+                           if self._relevance(u, h[3], topic) >= NEAR_PLEDGE]  # one sharing only 実現 is not near
                 return self._low_confidence(searcher, u, audience, "pledge_status", pledges)
             return self._low_confidence(searcher, u, audience, "unknown", [])  # only generic words matched
         if not hits or not self._confident(u, hits[0][3]):

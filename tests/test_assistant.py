@@ -371,6 +371,7 @@ def test_progress_of_something_no_pledge_promised_is_answered_unsure(assistant):
     answer = assistant.ask("空飛ぶ車を走らせるって話、実現した？")
     assert answer.intent == "pledge_status" and not answer.confident
     assert "見つかりませんでした" in answer.text
+    assert "pledge" not in [r.kind for r in answer.results]  # no pledge that shares only 実現 is offered as near
 
 
 def test_a_progress_cue_at_the_end_outweighs_a_where_to_go_word_before_it(assistant):
