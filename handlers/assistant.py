@@ -1331,7 +1331,9 @@ class Assistant:
         if facts and self._confident(u, facts[0][3]) and (not hits or self._weighted_cover(searcher, u, [facts[0][3]])
                                                           > self._weighted_cover(searcher, u, [hits[0][3]]) + KPI_FACT_MARGIN):
             # 「保護率は」「インクル相談室を知らない人の割合」: a rate the plan states in its text, not an indicator.
-            return self._search_intent(searcher, replace(u, intent="search"), audience)
+            as_search = replace(u, intent="search")
+            answer = compose_figures.figure_answer(self, searcher, as_search, audience, indicators=False)
+            return answer or self._search_answer(searcher, as_search, self._hits(searcher, as_search, None, 8), audience)
         if not hits or not self._confident(u, hits[0][3]):
             return self._low_confidence(searcher, u, audience, "kpi", hits)
         first: Kpi = hits[0][3]

@@ -54,10 +54,12 @@ def _states_figure(record) -> bool:
     return bool(_DIGIT.search(getattr(record, "text", "") or ""))
 
 
-def figure_answer(assistant: Assistant, searcher, u: Understanding, audience: Audience) -> Answer | None:
-    """The fact or indicator that holds the figure asked for, or None when none fits (ordinary search then)."""
+def figure_answer(assistant: Assistant, searcher, u: Understanding, audience: Audience,
+                  indicators: bool = True) -> Answer | None:
+    """The fact or indicator that holds the figure asked for, or None when none fits (ordinary search then).
+    ``indicators=False``: the plan's indicators were weighed already (the kpi answer chose a fact)."""
     query = topic(u) or None
-    hits = assistant._hits(searcher, u, FIGURE_KINDS, limit=8, query=query)
+    hits = assistant._hits(searcher, u, FIGURE_KINDS if indicators else FIGURE_KINDS - {"kpi"}, limit=8, query=query)
     hits.sort(key=lambda h: -(h[2] + (FIGURE_BONUS if _states_figure(h[3]) else 0.0)))
     if not hits or not assistant._confident(u, hits[0][3]):
         return None

@@ -348,6 +348,14 @@ def test_a_rate_the_plan_states_in_its_text_beats_an_indicator_that_shares_a_wor
     assert assistant.ask("自殺死亡率の目標はいくつ？").results[0].kind == "kpi"  # an indicator asked for by its target
 
 
+def test_a_share_asked_as_an_indicator_but_stated_as_a_fact_is_answered_without_error(assistant, caplog):
+    # The kpi answer hands over to the figure search, which must not hand back to the kpi answer.
+    with caplog.at_level(logging.ERROR):
+        answer = assistant.ask("65歳以上だけで暮らしている世帯の割合", audience="staff")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert answer.results[0].kind in ("fact", "passage") and answer.confident
+
+
 @pytest.mark.parametrize("text,department", [("障福って何部？", "障害福祉課"), ("高齢課が持ってる事業をぜんぶ見たい", "高齢者いきいき課"),
                                              ("スポーツ課は今どこの部の所属？", "スポーツ課")])
 def test_staff_shorthand_and_questions_about_a_department_itself(assistant, text, department):
