@@ -1085,6 +1085,11 @@ class Assistant:
                              key=lambda pair: -pair[1])
         if not initiatives or not self._confident(u, initiatives[0][0]):
             hits_all = self._hits(searcher, u, None, limit=5)
+            # A pledge may share more words, but a row of the plan names the department asked for: the best
+            # row leads when it is also among the best records of any kind (町内会の防犯カメラ補助金 → 1-1-1-13).
+            if initiatives and initiatives[0][0].id in [h[0] for h in hits_all[:3]] and \
+                    self._relevance(u, initiatives[0][0]) >= NEAR_PLEDGE:
+                return self._initiative_answer(searcher, u, initiatives[:3], audience)
             if hits_all and self._confident(u, hits_all[0][3]):
                 return self._search_answer(searcher, u, hits_all, audience, intent="who_handles")
             return self._low_confidence(searcher, u, audience, "who_handles", hits or hits_all)
