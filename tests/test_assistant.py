@@ -402,6 +402,14 @@ def test_the_city_name_is_not_a_topic_word():
     assert "電力" in _content_grams("鎌倉電力")  # a name that holds the city's is kept whole
 
 
+@pytest.mark.parametrize("text", ["自治会で防犯カメラを設置したい。補助金はどこの担当？",
+                                  "小学校に看護師を置いて医療的ケアの子を受け入れるのは何課？"])
+def test_who_handles_answers_with_a_row_that_names_a_department_before_a_pledge(assistant, text):
+    answer = assistant.ask(text, audience="staff")
+    assert answer.intent == "who_handles" and answer.results[0].kind in ("initiative", "policy")
+    assert answer.results[0].departments
+
+
 def test_an_age_told_with_a_trouble_is_a_situation_that_needs_a_window(assistant):
     answer = assistant.ask("80歳で一人暮らし、アパートの更新を断られた")
     assert answer.intent == "find_window" and "window-kyojuu-shien" in [r.id for r in answer.results[:3]]
