@@ -55,7 +55,8 @@ BARE_NUMBER_RE = re.compile(r"^\s*(?:no\.?|#|第)?\s*(\d{1,3})\s*(?:番目?|項�
 # 「170項目のうち」「全170件中」: a number that counts the pledges, not one of them.
 COUNT_RE = re.compile(r"(?<![\d第])(\d{1,3})\s*(?:項目|件|個|本)?\s*(?:の\s*(?:公約|マニフェスト|約束|取組|施策))?\s*(?:のうち|の中で|中)|(?<![\d第.#])(\d{1,3})\s*(?:項目|件|個)(?!め|目)")
 # 「達成はいくつ」「何項目達成」: a count over the pledges, answered by the report's own statement.
-COUNT_ASK_RE = re.compile(r"いくつ|何項目|何件|何個|幾つ|how many")
+COUNT_ASK_RE = re.compile(r"いくつ|何項目|何件|何個|幾つ|何割|何%|何パーセント|割合|how many")
+CONTACT_RE = re.compile(r"電話番号|電話|メール|連絡先|ファックス|fax|内線", re.I)
 
 # Status words that may follow a bare number: 「15の進捗」「15は達成？」.
 STATUS_WORDS = ("進捗", "状況", "達成", "結果", "評価", "どうなった", "どうなってる", "status", "progress")
@@ -194,7 +195,7 @@ WINDOW_ASK_RE = re.compile(
     r"(?:くれる|もらえる|できる|いける|行ける)\s*(?:とこ|所|ところ|場所|窓口|団体|機関)\s*(?:って|は|が)?\s*(?:ある|あり|ない)|"
     # 「産後ケアって使えるの？」「市で貸してもらえるって本当？」「見舞金が出ると聞いた」: can I get this service
     r"(?:使え|利用でき|貸して(?:もらえ|くれ)|借りられ|受けられ|もらえ|出)る(?:の|って|と)\s*(?:[?？]|$|本当|ほんと|聞い|きい)|"
-    r"(?:とこ|ところ|場所|しくみ|仕組み|制度)[、,\s]?\S{0,8}?(?:ある|あった)(?:よね|っけ|[?？])|"
+    r"(?:とこ|ところ|場所|しくみ|仕組み|制度)[、,\s]?\S{0,8}?(?:ある|あった)(?:よね|っけ|はず|[?？])|"
     r"(?:払え|返せ|働け|通え|暮らせ|生活でき|食べていけ|暮らしていけ)(?:そうに|そうも)?(?:ない|なく|ません)|限界"
 )
 # 「居住支援協議会を支援してる課」「実証実験してるのはどこ」: who carries out an initiative, not where to go.
@@ -203,6 +204,7 @@ DOING_DEPARTMENT_RE = re.compile(r"(?:して|やって|進めて|推進して|�
 # 「どこの課に行けばいい」「where do I ask」: a person going somewhere to ask is pointed to a window, even when
 # the question says 課 (「〜はどこの課？」 without going stays who_handles).
 GO_ASK_RE = re.compile(r"どこ(?:の(?:課|部署|窓口))?[にへさ]?(?:行け|行った|行く|いけ|いった|聞け|きけ|言え|いえ|知らせ|しらせ)|"
+                       r"まずどこ|(?:申請|申し込み|申込|手続き)(?:について|のこと|の仕方|方法)\S{0,3}(?:聞きたい|知りたい|教えて)|"
                        r"where (?:do|should|can) (?:i|we) (?:go|ask|report|get|find|apply|turn)", re.I)
 # 「最新値と目標」「相談件数を減らす目標」: an indicator's value and target.
 KPI_ASK_RE = re.compile(r"(?:最新値|現状値|実績値|直近値|現在値)\S{0,3}目標|目標\S{0,3}(?:最新値|現状値|実績)|"
@@ -411,6 +413,8 @@ SURVEY_WORD_RE = re.compile(r"アンケート|調査|回答")
 OPENED_ASK_RE = re.compile(r"いつ(?:頃|ごろ)?\S{0,4}?(?:オープン|開設|開所|開館|設置|開始|始ま|はじま|でき|作られ|つくられ|創設)")
 
 
+# 「どこで開いてますか」「どこにあるの」: where a window is, now.
+WINDOW_WHERE_RE = re.compile(r"どこで(?:開いて|やって|受け付けて)|どこにあ|場所は|何時まで|いつ開いて")
 # 「連絡会はいつどこで開かれた？」「会場はどこだった？」「取りかかったのは何年？」「利用者数と1日平均」: a fact of the
 # past or a count the documents record, even when a window is named (where to go is not asked).
 PAST_FACT_RE = re.compile(r"(?:いつ|どこ)\S{0,3}(?:開かれ|開催さ|行われ|実施さ)|会場は|日時と|"
@@ -688,10 +692,14 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
                       r"[のはをがもと?？!！、。]|\s)", "", strip_filler(rest))
         strong_who = any(k in STRONG_WHO for k in keywords["who_handles"])
         asks_role = DEPARTMENT_ASK_RE.search(remove_department(norm, department))
-        if (not rest or asks_role) and not strong_who:
+        # 「福祉総務課の電話番号」: how to reach a department that is no window (a window's page has its phone).
+        asks_contact = CONTACT_RE.search(norm) and not find_name(norm, windows)
+        if (not rest or asks_role or asks_contact) and not strong_who:
             return result("department", department=department, **extra)
         extra["department"] = department
 
+    if find_name(norm, windows) and WINDOW_WHERE_RE.search(norm) and not PAST_FACT_RE.search(norm):
+        return result("find_window", **extra)  # 「こども家庭センターはいつからどこで開いてますか」: the window's own facts
     if FIGURE_RE.search(norm) or SURVEY_ASK_RE.search(norm) or OPENED_ASK_RE.search(norm) or PAST_FACT_RE.search(norm):
         return result("search", **extra)  # 「何人」「何％」「アンケート結果」: a figure from the plan or surveys, not a window
     if (keywords["who_handles"] or DOING_DEPARTMENT_RE.search(norm)) and not GO_ASK_RE.search(norm):

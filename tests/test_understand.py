@@ -133,6 +133,21 @@ def test_who_carries_out_an_initiative_is_who_handles_even_beside_a_window_name(
     assert understand(text, DEPARTMENTS, WINDOWS + ["居住支援"]).intent == "who_handles"
 
 
+def test_how_to_reach_a_department_that_is_no_window_is_a_department_question():
+    assert understand("福祉総務課の電話番号", DEPARTMENTS, WINDOWS).intent == "department"
+    assert understand("きらきらの電話番号", DEPARTMENTS, WINDOWS).intent == "find_window"
+
+
+def test_where_a_named_window_is_now_is_find_window_but_when_it_opened_is_a_fact():
+    assert understand("きらきらはいつからどこで開いてますか", DEPARTMENTS, WINDOWS).intent == "find_window"
+    assert understand("きらきらはいつ開設した？", DEPARTMENTS, WINDOWS).intent == "search"
+
+
+def test_a_share_of_all_pledges_is_a_count_not_a_pledge_number():
+    u = understand("170の公約のうち何割ぐらい達成できたの")
+    assert u.count and u.pledge_number is None
+
+
 def test_romaji_window_name():
     assert understand("where is the kirakira office", DEPARTMENTS, WINDOWS).intent == "find_window"
 
@@ -264,6 +279,8 @@ def test_the_word_a_question_ends_on_decides_between_ordinance_and_pledge(text, 
                                   "次の部屋探しを手伝ってくれるとこある？", "話を聞いてもらえるところはない？",
                                   "ファミサポみたいなしくみ、あったよね？", "一時預かりって使えるの？", "どこさ行けばいいんだ",
                                   "母がもう限界。どこに言えばいいの", "Where do we report a scam?",
+                                  "親も子も疲れ切ってる。まずどこ？", "住居確保給付金の申請について聞きたい",
+                                  "子どもを預かってくれる仕組みがあったはず",
                                   "車いすを貸してもらえるって聞いたんだけど"])
 def test_where_to_go_in_any_wording_is_find_window(text):
     assert understand(text, DEPARTMENTS).intent == "find_window"
