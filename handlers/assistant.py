@@ -55,6 +55,7 @@ from handlers import (
 )
 from handlers.answer import Answer, Detail, Intent, Result, Suggestion
 from handlers.understand import (
+    CONTACT_RE,
     KEPT_CUE_RE,
     PROGRESS_FILLER_RE,
     SPACE_RE,
@@ -1294,7 +1295,11 @@ class Assistant:
         department = self._find_department(searcher, u.department or u.query)
         if department is None:
             return self._search_intent(searcher, u, audience)
-        return self._department(searcher, u.raw, department, audience)
+        answer = self._department(searcher, u.raw, department, audience)
+        if CONTACT_RE.search(u.text):
+            # 「福祉総務課の電話番号」: the documents give no phone for a department; say so rather than guess one.
+            answer.text = f"{department.name}の電話番号・連絡先は、このサービスの資料には載っていません。\n" + answer.text
+        return answer
 
     def _department(self, searcher, query: str, department: Department, audience: Audience) -> Answer:
         initiative_ids, groups = self._department_plan(searcher, department.name)

@@ -363,6 +363,13 @@ def test_staff_shorthand_and_questions_about_a_department_itself(assistant, text
     assert answer.intent == "department" and answer.results[0].id == f"department-{department}"
 
 
+def test_a_department_phone_the_documents_lack_is_said_to_be_missing_not_guessed(assistant):
+    answer = assistant.ask("福祉総務課の電話番号")
+    assert answer.intent == "department" and "載っていません" in answer.text
+    known = {r.phone for r in answer.results if r.phone}
+    assert set(re.findall(r"0\d{1,4}-\d{1,4}-\d{3,4}", answer.text)) <= known
+
+
 def test_a_short_name_that_is_also_a_window_stays_the_window(assistant):
     answer = assistant.ask("社協ってどこにあるの")
     assert answer.intent == "find_window" and answer.results[0].id == "window-shakyo"
