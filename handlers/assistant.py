@@ -1210,7 +1210,7 @@ class Assistant:
         windows = compose_windows.one_stop_first(self, searcher, u, self._windows(searcher, u))
         if not windows or not windows[0][2]:
             hits = self._hits(searcher, u, None, limit=5)
-            if hits and self._confident(u, hits[0][3]) and (not windows or self._weighted_cover(
+            if hits and self._confident(u, hits[0][3]) and not u.goes and (not windows or self._weighted_cover(
                     searcher, u, [hits[0][3]]) > self._weighted_cover(searcher, u, [windows[0][0]])):
                 # No window fits, but the plan says more about it than any window (ゴミ屋敷, 福祉有償運送).
                 return self._search_answer(searcher, u, hits, audience, intent="find_window")

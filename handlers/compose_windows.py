@@ -103,7 +103,7 @@ LISTED_RE = re.compile(r"(?<=[るたいだ])し(?=[、,\s]|[一-龥ぁ-ゖァ-�
 
 # 「家族が事件で…」「70代で一人暮らし」「中学生です」: the person tells of their own or their family's life.
 PERSONAL_RE = re.compile(r"(?:私|わたし|僕|ぼく|俺|うち|家族|夫|妻|主人|娘|息子|母|父|親|祖母|祖父|ばあちゃん|じいちゃん|"
-                         r"兄|姉|弟|妹)(?:が|は|の|も|と|に|を|で)|\d+(?:代|歳)で|(?:学生|生徒)です")
+                         r"兄|姉|弟|妹)(?:が|は|の|も|と|に|を|で)|\d+(?:代|歳)で|\d+(?:歳|才|か月|ヶ月)の(?:子|娘|息子)|(?:学生|生徒)です")
 
 
 def tells_situation(assistant: Assistant, u) -> bool:

@@ -413,6 +413,8 @@ SURVEY_WORD_RE = re.compile(r"アンケート|調査|回答")
 OPENED_ASK_RE = re.compile(r"いつ(?:頃|ごろ)?\S{0,4}?(?:オープン|開設|開所|開館|設置|開始|始ま|はじま|でき|作られ|つくられ|創設)")
 
 
+# 「担当している方」「受け持ちの利用者」: a social worker speaking of a client, not asking who is in charge.
+CARER_OF_RE = re.compile(r"(?:担当|受け持ち|うけもち)(?:して|し)?(?:い)?る?\s*の?\s*(?=方|人|ケース|利用者|子|家庭|世帯|高齢者)")
 # 「どこで開いてますか」「どこにあるの」: where a window is, now.
 WINDOW_WHERE_RE = re.compile(r"どこで(?:開いて|やって|受け付けて)|どこにあ|場所は|何時まで|いつ開いて")
 # 「連絡会はいつどこで開かれた？」「会場はどこだった？」「取りかかったのは何年？」「利用者数と1日平均」: a fact of the
@@ -641,6 +643,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     department = find_department(norm, departments)
     # Keywords are looked for outside a department name: こども家庭相談課 is not a request for 相談.
     scan = remove_department(norm, department) if department else norm
+    scan = CARER_OF_RE.sub(" ", scan)  # 「担当している方が…」: a worker's client, not a question about a 担当課
     keywords = {intent: _has(scan, words) for intent, words in INTENT_WORDS.items()}
     seen = [w for words in keywords.values() for w in words]
 

@@ -148,6 +148,12 @@ def test_a_share_of_all_pledges_is_a_count_not_a_pledge_number():
     assert u.count and u.pledge_number is None
 
 
+def test_a_worker_speaking_of_a_client_is_not_asking_for_a_department():
+    text = "相談センターの職員です。担当している方が介護と育児で疲れています。本人が相談できる窓口は？"
+    assert understand(text, DEPARTMENTS, WINDOWS).intent == "find_window"
+    assert understand("手話通訳の担当課は？", DEPARTMENTS, WINDOWS).intent == "who_handles"
+
+
 def test_romaji_window_name():
     assert understand("where is the kirakira office", DEPARTMENTS, WINDOWS).intent == "find_window"
 
