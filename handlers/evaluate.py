@@ -33,7 +33,8 @@ DEFAULT_GOLD = GOLD_DIR / "questions.yaml"
 GOLD_SETS = {"questions": DEFAULT_GOLD, "heldout": GOLD_DIR / "heldout.yaml", "blind2": GOLD_DIR / "blind2.yaml",
              "blind3": GOLD_DIR / "blind3.yaml", "blind4": GOLD_DIR / "blind4.yaml",
              "blind5": GOLD_DIR / "blind5.yaml", "blind6": GOLD_DIR / "blind6.yaml",
-             "blind7": GOLD_DIR / "blind7.yaml", "blind8": GOLD_DIR / "blind8.yaml", "blind9": GOLD_DIR / "blind9.yaml"}
+             "blind7": GOLD_DIR / "blind7.yaml", "blind8": GOLD_DIR / "blind8.yaml", "blind9": GOLD_DIR / "blind9.yaml",
+             "blind10": GOLD_DIR / "blind10.yaml"}
 
 
 @dataclass
