@@ -87,7 +87,7 @@ def troubles(assistant: Assistant, u) -> int:
 
 
 # 「何から相談したらいいのか」「どこから手をつければ」: overwhelmed by more than one thing at once.
-OVERWHELMED_RE = re.compile(r"(?:何|なに|どこ)から(?:相談|手を|話)")
+OVERWHELMED_RE = re.compile(r"(?:何|なに|どこ)から\S{0,4}?(?:相談|手を|話|聞)")
 # 「何から始めれば」: with two troubles named, overwhelmed; alone (「働きたいけど何から始めれば」), a first step.
 WHERE_TO_START_RE = re.compile(r"(?:何|なに)から(?:始め|はじめ|どう)")
 # 「全部いっぺんに聞ける窓口」: one place for all of it — the one-stop window when two troubles are named (one trouble

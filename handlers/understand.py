@@ -56,6 +56,7 @@ BARE_NUMBER_RE = re.compile(r"^\s*(?:no\.?|#|第)?\s*(\d{1,3})\s*(?:番目?|項�
 COUNT_RE = re.compile(r"(?<![\d第])(\d{1,3})\s*(?:項目|件|個|本)?\s*(?:の\s*(?:公約|マニフェスト|約束|取組|施策))?\s*(?:のうち|の中で|中)|(?<![\d第.#])(\d{1,3})\s*(?:項目|件|個)(?!め|目)")
 # 「達成はいくつ」「何項目達成」: a count over the pledges, answered by the report's own statement.
 COUNT_ASK_RE = re.compile(r"いくつ|何項目|何件|何個|幾つ|何割|何%|何パーセント|割合|how many")
+DEPARTMENT_HISTORY_RE = re.compile(r"課名|名前(?:が|は)?\s*変わ|今の名前|いまの名前|新しい名前|前の名前|なくなった|まだある")
 CONTACT_RE = re.compile(r"電話番号|電話|メール|連絡先|ファックス|fax|内線", re.I)
 
 # Status words that may follow a bare number: 「15の進捗」「15は達成？」.
@@ -148,7 +149,9 @@ KPI_RE = re.compile(r"(率|割合|数|件数|人数)[のは]?\s*(目標|実績|�
 # something promised. Whether it is a pledge is decided against the pledges (the assistant checks the topic).
 STATUS_CUE_RE = re.compile(
     r"どうなった|どうなって(?:る|い)|結局|どこまで進|進んで(?:る|いる|います|ます)|"
-    r"(?:何か|なにか)(?:した|やった)|って(?:言って|いって|話|約束)|と(?:言って|いって)(?:た|まし|い)"
+    r"(?:何か|なにか)(?:した|やった)|って(?:言って|いって|話|約束)|と(?:言って|いって)(?:た|まし|い)|"
+    r"(?:keep|kept|keeping)\s+(?:his|her|the|their|that)\s+promise|did the mayor|has the mayor|what happened to",
+    re.I,
 )
 # 「〜ってできたの？」「〜は実現した？」「〜ってやったの」: was the promise kept. Not for ordinances (「〜の条例は
 # できた？」 is an ordinance question, see ENACTED_CUE_RE) nor for 「いつできた」 (a date).
@@ -157,7 +160,7 @@ KEPT_CUE_RE = re.compile(r"(?:(?:でき|実現し|やっ|スタートし|始ま�
 # Words around a progress question that are not its topic: who promised (市長) and how much (ぜんぶ, ちゃんと).
 PROGRESS_FILLER_RE = re.compile(r"市長|ぜんぶ|全部|すべて|ちゃんと|きちんと|もう|本当に|ほんとに|ほんとうに")
 # 「〜条例は制定された？」 (yes or no, not いつ): the promise to make it, when no ordinance of that name exists.
-ENACTED_CUE_RE = re.compile(r"(?:制定|策定)(?:された|され|した)\s*(?:の|か)?\s*[?？]")
+ENACTED_CUE_RE = re.compile(r"(?:(?:制定|策定)(?:された|され|した)|(?:作った|つくった|作られた|できた))\s*(?:の|か)?\s*[?？]")
 # A department and "what do they do": 何を担当してる, 所管事業, 何かしてるの, どんな事業を持ってる, 担ってる取組.
 DEPARTMENT_ASK_RE = re.compile(
     r"(?:何|なに|どんな|どういう|どのような)(?:か|を|が)?\s*(?:担当|担って|やって|して|持って|所管|受け持)|"
@@ -166,8 +169,7 @@ DEPARTMENT_ASK_RE = re.compile(
     # 「観光課がやってる福祉っぽい事業ある？」「農水課って福祉の事業もってるの？」「何をすることになってる」
     r"(?:事業|取組|取り組み)(?:って|は|を|も)?\s*(?:ある|あり|持って|もって|やって)|"
     r"(?:持って|もって)(?:る|いる)\s*(?:事業|取組|取り組み|業務|仕事)|(?:何|どこの|どの)\s*(?:部|局)|所属|"
-    # 「前はなんて課名だった？」「もうなくなった？」「名前変わった？」: the department's own history
-    r"課名|名前(?:が|は)?\s*変わ|なくなった|まだある|前は\S{0,4}(?:名前|課|なんて)|"
+
     r"やって(?:る|いる)\S{0,8}(?:事業|取組|取り組み)|(?:何|なに)を\s*することに|"
     # 「〜の担当事業を一覧で」「どんなことをしてるところ？」「〜が関わってる事業は？」「何をする課？」
     r"担当(?:する|して(?:る|いる))?(?:事業|業務|取組|施策)|(?:どんな|どういう|どのような)こと(?:を|が)?\s*(?:して|やって|担当)|"
@@ -367,7 +369,7 @@ OUTSIDE_RE = re.compile(
     r"ラーメン|丼|ランチ|ディナー|グルメ|おいし|美味し|飲食店|レストラン|居酒屋|食べ歩き|お土産|おみやげ|スイーツ|寿司|"
     r"拝観|参拝|御朱印|観光スポット|見どころ|紅葉|あじさい|紫陽花|花火|初詣|"
     r"終電|始発|時刻表|混む|混んで|混みます|天気|気温|降水|ホテル|旅館|お店|"
-    r"何分|行き方|道順|徒歩で|ramen|restaurant|weather|hotel|temple|shrine|sightseeing|timetable", re.I)
+    r"何分|行き方|道順|徒歩で|安い駐車場|駐車場(?:は|って)?(?:ある|空いて)|駐車料金|ramen|restaurant|weather|hotel|temple|shrine|sightseeing|timetable", re.I)
 # … unless the question also speaks of what we do hold (公約, 条例, 窓口, 相談, 福祉, 車いす…).
 OURS_RE = re.compile(r"相談|支援|福祉|介護|障害|障がい|子育て|公約|マニフェスト|条例|担当|窓口|施策|取組|取り組み|"
                      r"対策|補助|助成|手当|制度|計画|市役所|バリアフリー|車いす|車椅子|高齢|こども|子ども|働")
@@ -697,7 +699,9 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
         asks_role = DEPARTMENT_ASK_RE.search(remove_department(norm, department))
         # 「福祉総務課の電話番号」: how to reach a department that is no window (a window's page has its phone).
         asks_contact = CONTACT_RE.search(norm) and not find_name(norm, windows)
-        if (not rest or asks_role or asks_contact) and not strong_who:
+        # 「前はなんて課名だった？」: the department's history — unless a need follows (「なくなった？相談したい」).
+        asks_history = DEPARTMENT_HISTORY_RE.search(norm) and not WHERE_TO_GO_RE.search(norm)
+        if (not rest or asks_role or asks_contact or asks_history) and not strong_who:
             return result("department", department=department, **extra)
         extra["department"] = department
 

@@ -257,7 +257,7 @@ def test_off_topic_question_is_unknown_and_says_what_we_can_do(assistant):
 
 @pytest.mark.parametrize("text", ["鎌倉大仏の拝観料っていくら？", "大船駅の近くでおいしいラーメン屋さん教えて",
                                   "明日の江ノ電って混むかな", "江ノ電の鎌倉駅の終電って何時", "any good ramen shops?",
-                                  "大船駅から長谷寺まで歩いて何分？"])
+                                  "大船駅から長谷寺まで歩いて何分？", "鶴岡八幡宮の近くで安い駐車場ある？"])
 def test_tourist_and_shop_questions_are_not_answered_with_a_loose_pledge(assistant, text):
     answer = assistant.ask(text)
     assert answer.intent == "unknown" and not answer.confident
@@ -415,6 +415,11 @@ def test_who_handles_answers_with_a_row_that_names_a_department_before_a_pledge(
     answer = assistant.ask(text, audience="staff")
     assert answer.intent == "who_handles" and answer.results[0].kind in ("initiative", "policy")
     assert answer.results[0].departments
+
+
+def test_a_promised_ordinance_asked_if_made_finds_the_ordinance_or_the_pledge(assistant):
+    answer = assistant.ask("電柱をなくすって公約、条例は作った？", audience="staff")
+    assert answer.results[0].kind in ("ordinance", "pledge") and "電柱" in answer.results[0].title + answer.text
 
 
 def test_an_age_told_with_a_trouble_is_a_situation_that_needs_a_window(assistant):

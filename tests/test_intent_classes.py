@@ -90,6 +90,7 @@ def test_listed_or_overwhelmed_troubles_are_many():
     assert _troubles("何から相談したらいいのかわからない")
     assert not _troubles("親の介護が大変")
     assert not _troubles("働きたい気持ちはあるけど何から始めれば")  # a first step, not several troubles
+    assert _troubles("何から誰に話せばいいのかもうわからない")
 
 
 @pytest.mark.parametrize("text, cue", [

@@ -154,6 +154,16 @@ def test_a_worker_speaking_of_a_client_is_not_asking_for_a_department():
     assert understand("手話通訳の担当課は？", DEPARTMENTS, WINDOWS).intent == "who_handles"
 
 
+def test_a_department_named_beside_a_need_is_a_place_to_go_not_its_history():
+    assert understand("こども相談課ってまだあるの？名前変わった？", ["こども相談課"]).intent == "department"
+    assert understand("市民相談課ってなくなった？近所とのもめごとで相談したい", ["市民相談課"]).intent == "find_window"
+
+
+def test_progress_asked_in_english():
+    assert understand("Did the mayor keep his promise to make preschool free?").status_cue
+    assert understand("Has the mayor done anything about platform doors?").status_cue
+
+
 def test_romaji_window_name():
     assert understand("where is the kirakira office", DEPARTMENTS, WINDOWS).intent == "find_window"
 
