@@ -431,7 +431,8 @@ class Assistant:
             return False
         if enacted and not u.status_cue:  # 「〜条例は制定された？」: a pledge only when it fits better than any ordinance
             ordinances = self._hits(searcher, u, {"ordinance"}, limit=3)
-            return not ordinances or self._relevance(u, ordinances[0][3]) < pledge
+            # An ordinance by that name exists, so it was enacted: the ordinance answers (屋外広告物条例).
+            return not ordinances or self._relevance(u, ordinances[0][3]) < min(pledge, RELEVANT)
         return True
 
     # -- helpers -----------------------------------------------------------------

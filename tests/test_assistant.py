@@ -422,6 +422,11 @@ def test_a_promised_ordinance_asked_if_made_finds_the_ordinance_or_the_pledge(as
     assert answer.results[0].kind in ("ordinance", "pledge") and "電柱" in answer.results[0].title + answer.text
 
 
+def test_an_ordinance_asked_if_enacted_that_exists_by_that_name_is_answered_by_the_ordinance(assistant, searcher):
+    answer = assistant.ask("屋外広告物の条例って制定された？", audience="staff")
+    assert answer.intent == "ordinance" and "屋外広告物" in searcher.get(answer.results[0].id).name
+
+
 def test_an_age_told_with_a_trouble_is_a_situation_that_needs_a_window(assistant):
     answer = assistant.ask("80歳で一人暮らし、アパートの更新を断られた")
     assert answer.intent == "find_window" and "window-kyojuu-shien" in [r.id for r in answer.results[:3]]
