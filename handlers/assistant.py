@@ -75,6 +75,7 @@ log = logging.getLogger(__name__)
 
 CITIZEN_MAX = 400  # characters of reply text for citizens (LINE bubbles stay readable)
 STATUS_JA = {"achieved": "達成〇", "in_progress": "取り組み途中△", "not_achieved": "未達成✖"}
+PLEDGE_LIST_WORDS = ("一覧", "もの", "どれ", "全部", "ぜんぶ", "リスト")
 STATUS_WORDS = {"not_achieved": ("未達成", "達成できなかった", "できなかった"), "in_progress": ("途中", "取り組み中", "取組中")}
 DOC_LABELS = {
     "pledge_report": "未来ビジョン2021鎌倉 成果報告書",
@@ -998,6 +999,8 @@ class Assistant:
             return self._pledge_answer(searcher, u, [pledge], audience)
         for status, words in STATUS_WORDS.items():
             if any(w in u.text for w in words):
+                if (topical := self._pledges_on_topic(searcher, u, status, words, audience)) is not None:
+                    return topical
                 return self._pledge_list(searcher, u, self._pledges_by_status(searcher).get(status, []), status,
                                          audience)
         hits = self._hits(searcher, u, {"pledge"}, limit=5)
@@ -1007,6 +1010,25 @@ class Assistant:
             return self._pledge_overview(searcher, u, audience)
         if not hits or not self._confident(u, hits[0][3]):
             return self._low_confidence(searcher, u, audience, "pledge_status", hits)
+        return self._pledge_answer(searcher, u, [rec for *_, rec in hits[:3]], audience, scores=[h[2] for h in hits])
+
+    def _pledges_on_topic(self, searcher, u: Understanding, status: str, words, audience: Audience) -> Answer | None:
+        """「認知症カフェの公約、まだ途中？」: the pledges on that topic (their own status said), or 「介護関係で途中の
+        ものを一覧で」: those of that status among them. None when the question names no topic."""
+        topic = u.query
+        for word in (*words, *PLEDGE_LIST_WORDS):
+            topic = topic.replace(word, " ")
+        topic = SPACE_RE.sub(" ", re.sub(r"公約|こうやく|マニフェスト|約束|市長|まだ|もう|なん|なの|関係|関連|系|"
+                                        r"[のはをがもでと?？]", " ", topic))
+        if len(topic.replace(" ", "")) < 2:
+            return None
+        hits = [h for h in self._hits(searcher, u, {"pledge"}, limit=10, query=topic.strip())
+                if self._relevance(u, h[3], topic) >= RELEVANT]
+        if not hits:
+            return None
+        same = [h[0] for h in hits if h[3].status == status]
+        if same and any(w in u.text for w in PLEDGE_LIST_WORDS):
+            return self._pledge_list(searcher, u, same, status, audience)
         return self._pledge_answer(searcher, u, [rec for *_, rec in hits[:3]], audience, scores=[h[2] for h in hits])
 
     def _pledge_answer(self, searcher, u, pledges: list[Pledge], audience: Audience, scores=None) -> Answer:

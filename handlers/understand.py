@@ -185,7 +185,7 @@ HELP_RE = re.compile(
     r"what (?:can|do) (?:you|this (?:assistant|bot|service)) do|"
     r"what (?:kinds? of |sorts? of )?(?:questions|things|topics) (?:can|do) (?:you|i)|how (?:do|can) i use (?:this|you)|"
     r"what can i ask|(?:どんな|どういう|何の|なんの)(?:こと|質問|話)(?:に|を|が)?\s*(?:答え|こたえ|聞け|きけ)|"
-    r"(?:どんな|どういう)質問(?:が|を)?\s*でき",
+    r"(?:どんな|どういう|何の|なんの)質問(?:が|を)?\s*(?:でき|すれば|したら|していい)",
     re.I,
 )
 # A person's situation and "is there help / where do I apply": 支援はありますか, 相談先ある？, 申込先は, 制度は,
@@ -421,7 +421,7 @@ CARER_OF_RE = re.compile(r"(?:担当|受け持ち|うけもち)(?:して|し)?(?
 WINDOW_WHERE_RE = re.compile(r"どこで(?:開いて|やって|受け付けて)|どこにあ|場所は|何時まで|いつ開いて")
 # 「連絡会はいつどこで開かれた？」「会場はどこだった？」「取りかかったのは何年？」「利用者数と1日平均」: a fact of the
 # past or a count the documents record, even when a window is named (where to go is not asked).
-PAST_FACT_RE = re.compile(r"(?:いつ|どこ)\S{0,3}(?:開かれ|開催さ|行われ|実施さ)|会場は|日時と|"
+PAST_FACT_RE = re.compile(r"(?:いつ|どこ)\S{0,3}(?:開かれ|開催さ|行われ|実施さ)|会場(?:は|って)?\s*(?:どこ)?|日時と|"
                           r"(?:のは|は)何年(?:度)?(?:ごろ|頃)?(?:[?？]|$|です|だっ|なの)|(?:利用者|参加者|登録者|相談件)数")
 
 
@@ -646,6 +646,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     # Keywords are looked for outside a department name: こども家庭相談課 is not a request for 相談.
     scan = remove_department(norm, department) if department else norm
     scan = CARER_OF_RE.sub(" ", scan)  # 「担当している方が…」: a worker's client, not a question about a 担当課
+    scan = re.sub(r"担当(?:の|する|している)?\s*(?=窓口)", " ", scan)  # 「担当の窓口は」: a window is asked for
     keywords = {intent: _has(scan, words) for intent, words in INTENT_WORDS.items()}
     seen = [w for words in keywords.values() for w in words]
 

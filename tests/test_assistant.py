@@ -427,6 +427,14 @@ def test_an_ordinance_asked_if_enacted_that_exists_by_that_name_is_answered_by_t
     assert answer.intent == "ordinance" and "屋外広告物" in searcher.get(answer.results[0].id).name
 
 
+def test_a_status_word_beside_a_topic_answers_the_pledges_on_that_topic(assistant, searcher):
+    answer = assistant.ask("認知症カフェを増やす公約って、まだ途中？", audience="staff")
+    assert answer.intent == "pledge_status" and "認知症カフェ" in searcher.get(answer.results[0].id).text
+    listed = assistant.ask("介護関係の公約で、取り組み途中のものを一覧で", audience="staff")
+    pledges = [searcher.get(r.id) for r in listed.results]
+    assert len(pledges) >= 2 and all(p.status == "in_progress" and "介護" in p.text for p in pledges)
+
+
 def test_an_age_told_with_a_trouble_is_a_situation_that_needs_a_window(assistant):
     answer = assistant.ask("80歳で一人暮らし、アパートの更新を断られた")
     assert answer.intent == "find_window" and "window-kyojuu-shien" in [r.id for r in answer.results[:3]]

@@ -164,6 +164,10 @@ def test_progress_asked_in_english():
     assert understand("Has the mayor done anything about platform doors?").status_cue
 
 
+def test_where_a_past_meeting_was_held_is_a_fact():
+    assert understand("R6.1.11の庁内連絡会、会場どこだった？", DEPARTMENTS, WINDOWS).intent == "search"
+
+
 def test_romaji_window_name():
     assert understand("where is the kirakira office", DEPARTMENTS, WINDOWS).intent == "find_window"
 
@@ -296,7 +300,7 @@ def test_the_word_a_question_ends_on_decides_between_ordinance_and_pledge(text, 
                                   "ファミサポみたいなしくみ、あったよね？", "一時預かりって使えるの？", "どこさ行けばいいんだ",
                                   "母がもう限界。どこに言えばいいの", "Where do we report a scam?",
                                   "親も子も疲れ切ってる。まずどこ？", "住居確保給付金の申請について聞きたい",
-                                  "子どもを預かってくれる仕組みがあったはず",
+                                  "子どもを預かってくれる仕組みがあったはず", "介護保険のこと聞きたい。担当の窓口は",
                                   "車いすを貸してもらえるって聞いたんだけど"])
 def test_where_to_go_in_any_wording_is_find_window(text):
     assert understand(text, DEPARTMENTS).intent == "find_window"
@@ -334,7 +338,7 @@ def test_what_a_department_does_in_any_wording_is_department(text):
 
 @pytest.mark.parametrize("text", ["使い方を教えて。市長の公約とかも調べられる？", "このチャットの使い方",
                                   "はじめまして！鎌倉の福祉のこと、ここで質問していいですか",
-                                  "どんな質問に答えてもらえますか", "what can I ask you?"])
+                                  "どんな質問に答えてもらえますか", "what can I ask you?", "はじめまして。どんな質問をすればいいですか"])
 def test_asking_how_to_use_this_service_is_help(text):
     assert understand(text, DEPARTMENTS).intent == "help"
 
