@@ -1399,6 +1399,10 @@ class Assistant:
         if not hits or not self._confident(u, hits[0][3]):
             intent = compose_care.off_topic(self, u, hits)  # off our topic: no far-fetched "near" records
             return self._low_confidence(searcher, u, audience, intent, hits if intent == "search" else [])
+        if (u.status_cue or KEPT_CUE_RE.search(u.text)) and isinstance(hits[0][3], Pledge):
+            # 「市長が直すって言ってたのはどうなった」: the best record is a pledge; say where it stands.
+            pledges = [rec for *_, rec in hits if isinstance(rec, Pledge)][:3]
+            return self._pledge_answer(searcher, u, pledges, audience)
         return self._search_answer(searcher, u, hits, audience)
 
     def _names_ours(self, searcher, u: Understanding) -> bool:

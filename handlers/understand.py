@@ -156,7 +156,8 @@ STATUS_CUE_RE = re.compile(
 # 「〜ってできたの？」「〜は実現した？」「〜ってやったの」: was the promise kept. Not for ordinances (「〜の条例は
 # できた？」 is an ordinance question, see ENACTED_CUE_RE) nor for 「いつできた」 (a date).
 # 「スタートしたの？」「始まったの？」「ぜんぶ終わった？」「進んだ？」 (yes or no, not いつ) ask the same.
-KEPT_CUE_RE = re.compile(r"(?:(?:でき|実現し|やっ|スタートし|始まっ|はじまっ|終わっ|おわっ)た|進んだ)(?:の|ん)?\s*(?:か|[?？]|$)")
+KEPT_CUE_RE = re.compile(r"(?:(?:でき|実現し|やっ|スタートし|始まっ|はじまっ|終わっ|おわっ)た|進んだ)(?:の|ん)?\s*(?:です|でしょう)?(?:か|[?？]|$)|"
+                         r"(?:成果|効果|実績)(?:は|って)?\s*(?:あった|出た|でた)")
 # Words around a progress question that are not its topic: who promised (市長) and how much (ぜんぶ, ちゃんと).
 PROGRESS_FILLER_RE = re.compile(r"市長|ぜんぶ|全部|すべて|ちゃんと|きちんと|もう|本当に|ほんとに|ほんとうに")
 # 「〜条例は制定された？」 (yes or no, not いつ): the promise to make it, when no ordinance of that name exists.

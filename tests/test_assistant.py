@@ -435,6 +435,14 @@ def test_a_status_word_beside_a_topic_answers_the_pledges_on_that_topic(assistan
     assert len(pledges) >= 2 and all(p.status == "in_progress" and "介護" in p.text for p in pledges)
 
 
+@pytest.mark.parametrize("text", ["学校のトイレを直すって市長が言ってたのはどうなった", "殺処分を減らす取り組み、成果あった？",
+                                  "鎌倉電力ってけっきょくできたんですか"])
+def test_a_progress_question_whose_best_record_is_a_pledge_says_where_the_pledge_stands(assistant, text):
+    answer = assistant.ask(text)
+    assert answer.intent == "pledge_status" and answer.results[0].kind == "pledge"
+    assert re.search(r"達成|途中|未達成", answer.text)
+
+
 def test_an_age_told_with_a_trouble_is_a_situation_that_needs_a_window(assistant):
     answer = assistant.ask("80歳で一人暮らし、アパートの更新を断られた")
     assert answer.intent == "find_window" and "window-kyojuu-shien" in [r.id for r in answer.results[:3]]
