@@ -146,6 +146,13 @@ def _year_names(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _without_progress_cues(text: str) -> str:
+    """「鎌倉電力ってけっきょくできたんですか」 → 「鎌倉電力って」: what a progress question is about."""
+    for cue in (STATUS_CUE_RE, KEPT_CUE_RE, PROGRESS_FILLER_RE):
+        text = cue.sub(" ", text)
+    return SPACE_RE.sub(" ", text).strip() or text
+
+
 def _ends_on_progress(text: str) -> bool:
     """「〜相談できるようにするって話はどうなった」: the question ends on a progress cue, whatever it mentions before."""
     cues = [m.end() for cue in (STATUS_CUE_RE, KEPT_CUE_RE) for m in cue.finditer(text)]
@@ -419,11 +426,7 @@ class Assistant:
             return False
         if u.goes and u.intent == "find_window" and not _ends_on_progress(u.text):
             return False  # 「娘が働きたいって言ってる。相談できる？」: a place to go
-        cues = (STATUS_CUE_RE, KEPT_CUE_RE, PROGRESS_FILLER_RE)  # the cue and who promised are not the topic
-        topic = u.query
-        for cue in cues:
-            topic = cue.sub(" ", topic)
-        topic = SPACE_RE.sub(" ", topic).strip() or u.query
+        topic = _without_progress_cues(u.query)  # the cue and who promised are not the topic
         hits = self._hits(searcher, u, {"pledge"}, limit=3, query=topic)
         # Plain overlap, or overlap weighted by rarity: 鎌倉電力 says more than つくるってやつ.
         pledge = max(self._relevance(u, hits[0][3], topic),
@@ -1008,7 +1011,8 @@ class Assistant:
                        r"[のはをがも]|\s)", "", u.query, flags=re.I)
         if not topic:
             return self._pledge_overview(searcher, u, audience)
-        if not hits or not self._confident(u, hits[0][3]):
+        about = _without_progress_cues(u.query)  # 「けっきょくできたんですか」 is how it is asked, not what about
+        if not hits or self._relevance(u, hits[0][3], about) < RELEVANT:
             return self._low_confidence(searcher, u, audience, "pledge_status", hits)
         return self._pledge_answer(searcher, u, [rec for *_, rec in hits[:3]], audience, scores=[h[2] for h in hits])
 
@@ -1388,10 +1392,11 @@ class Assistant:
         if chapter is not None:
             hits = [(chapter.id, "passage", 9.9, chapter), *[h for h in hits if h[0] != chapter.id]]
             return self._chapter_answer(searcher, u, chapter, hits, audience)
+        # The progress words (けっきょく, できたんですか) are not content the records must hold.
+        topic = _without_progress_cues(u.query) if u.status_cue or KEPT_CUE_RE.search(u.text) else u.query
         if hits and not self._names_ours(searcher, u) and \
-                self._weighted_cover(searcher, u, [h[3] for h in hits[:3]]) < OFF_TOPIC_COVER:
+                self._weighted_cover(searcher, replace(u, query=topic), [h[3] for h in hits[:3]]) < OFF_TOPIC_COVER:
             if u.status_cue:  # 「〜って話、実現した？」: something was promised; the nearest pledges, said to be unsure
-                topic = SPACE_RE.sub(" ", KEPT_CUE_RE.sub(" ", STATUS_CUE_RE.sub(" ", u.query))).strip() or u.query
                 pledges = [h for h in self._hits(searcher, u, {"pledge"}, limit=3, query=topic)
                            if self._relevance(u, h[3], topic) >= NEAR_PLEDGE]  # one sharing only 実現 is not near
                 return self._low_confidence(searcher, u, audience, "pledge_status", pledges)

@@ -148,7 +148,7 @@ KPI_RE = re.compile(r"(率|割合|数|件数|人数)[のは]?\s*(目標|実績|�
 # 「どうなった」「結局やったの？」「どこまで進んでる？」「〜って言ってたよね」「制定された？」: the progress of
 # something promised. Whether it is a pledge is decided against the pledges (the assistant checks the topic).
 STATUS_CUE_RE = re.compile(
-    r"どうなった|どうなって(?:る|い)|結局|どこまで進|進んで(?:る|いる|います|ます)|"
+    r"どうなった|どうなって(?:る|い)|結局|けっきょく|どこまで進|進んで(?:る|いる|います|ます)|"
     r"(?:何か|なにか)(?:した|やった)|って(?:言って|いって|話|約束)|と(?:言って|いって)(?:た|まし|い)|"
     r"(?:keep|kept|keeping)\s+(?:his|her|the|their|that)\s+promise|did the mayor|has the mayor|what happened to",
     re.I,
@@ -159,7 +159,7 @@ STATUS_CUE_RE = re.compile(
 KEPT_CUE_RE = re.compile(r"(?:(?:でき|実現し|やっ|スタートし|始まっ|はじまっ|終わっ|おわっ)た|進んだ)(?:の|ん)?\s*(?:です|でしょう)?(?:か|[?？]|$)|"
                          r"(?:成果|効果|実績)(?:は|って)?\s*(?:あった|出た|でた)")
 # Words around a progress question that are not its topic: who promised (市長) and how much (ぜんぶ, ちゃんと).
-PROGRESS_FILLER_RE = re.compile(r"市長|ぜんぶ|全部|すべて|ちゃんと|きちんと|もう|本当に|ほんとに|ほんとうに")
+PROGRESS_FILLER_RE = re.compile(r"市長|結局|けっきょく|ぜんぶ|全部|すべて|ちゃんと|きちんと|もう|本当に|ほんとに|ほんとうに")
 # 「〜条例は制定された？」 (yes or no, not いつ): the promise to make it, when no ordinance of that name exists.
 ENACTED_CUE_RE = re.compile(r"(?:(?:制定|策定)(?:された|され|した)|(?:作った|つくった|作られた|できた))\s*(?:の|か)?\s*[?？]")
 # A department and "what do they do": 何を担当してる, 所管事業, 何かしてるの, どんな事業を持ってる, 担ってる取組.
