@@ -34,7 +34,8 @@ GOLD_SETS = {"questions": DEFAULT_GOLD, "heldout": GOLD_DIR / "heldout.yaml", "b
              "blind3": GOLD_DIR / "blind3.yaml", "blind4": GOLD_DIR / "blind4.yaml",
              "blind5": GOLD_DIR / "blind5.yaml", "blind6": GOLD_DIR / "blind6.yaml",
              "blind7": GOLD_DIR / "blind7.yaml", "blind8": GOLD_DIR / "blind8.yaml", "blind9": GOLD_DIR / "blind9.yaml",
-             "blind10": GOLD_DIR / "blind10.yaml", "blind11": GOLD_DIR / "blind11.yaml"}
+             "blind10": GOLD_DIR / "blind10.yaml", "blind11": GOLD_DIR / "blind11.yaml",
+             "blind12": GOLD_DIR / "blind12.yaml"}
 
 
 @dataclass
