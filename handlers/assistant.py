@@ -57,6 +57,7 @@ from handlers.answer import Answer, Detail, Intent, Result, Suggestion
 from handlers.understand import (
     CONTACT_RE,
     KEPT_CUE_RE,
+    OURS_RE,
     PROGRESS_FILLER_RE,
     SPACE_RE,
     STATUS_CUE_RE,
@@ -95,6 +96,7 @@ NEAR_PLEDGE = 0.3  # share of a progress question's topic a pledge must hold to 
 SYNONYM_WEIGHT = 0.2  # a plan word for the question in the title, beyond the words it covers (see _rerank)
 INDICATOR_WORDS_RE = re.compile(r"指標|目標|最新値|現状値|実績値|直近")  # the plan's indicators are asked for by name
 KPI_FACT_MARGIN = 0.3  # a fact must hold this much more of the question than the best indicator to answer instead
+GOES_MARGIN = 0.2
 HEDGE_SLOTS = 3  # results an answer shows at least, filled from other kinds when its intent found fewer
 RARITY_KINDS = ("pledge", "initiative", "policy", "window", "ordinance", "kpi", "department", "passage")
 OFF_TOPIC_COVER = 0.35  # rarity-weighted share of the question the nearest records hold, below which it is not ours
@@ -1237,8 +1239,10 @@ class Assistant:
         windows = compose_windows.one_stop_first(self, searcher, u, self._windows(searcher, u))
         if not windows or not windows[0][2]:
             hits = self._hits(searcher, u, None, limit=5)
-            if hits and self._confident(u, hits[0][3]) and not u.goes and (not windows or self._weighted_cover(
-                    searcher, u, [hits[0][3]]) > self._weighted_cover(searcher, u, [windows[0][0]])):
+            # Asked where to go (u.goes), a plan record must hold clearly more of the question than any window.
+            margin = GOES_MARGIN if u.goes else 0.0
+            if hits and self._confident(u, hits[0][3]) and (not windows or self._weighted_cover(
+                    searcher, u, [hits[0][3]]) > self._weighted_cover(searcher, u, [windows[0][0]]) + margin):
                 # No window fits, but the plan says more about it than any window (ゴミ屋敷, 福祉有償運送).
                 return self._search_answer(searcher, u, hits, audience, intent="find_window")
             # The person asked where to go: the nearest windows (not a department or pledge that shares a
@@ -1394,7 +1398,8 @@ class Assistant:
             return self._chapter_answer(searcher, u, chapter, hits, audience)
         # The progress words (けっきょく, できたんですか) are not content the records must hold.
         topic = _without_progress_cues(u.query) if u.status_cue or KEPT_CUE_RE.search(u.text) else u.query
-        if hits and not self._names_ours(searcher, u) and \
+        # Off our topic only when no word of our domain (保育, 人口, 介護…) is in it and the records hold little of it.
+        if hits and not self._names_ours(searcher, u) and not OURS_RE.search(u.text) and \
                 self._weighted_cover(searcher, replace(u, query=topic), [h[3] for h in hits[:3]]) < OFF_TOPIC_COVER:
             if u.status_cue:  # 「〜って話、実現した？」: something was promised; the nearest pledges, said to be unsure
                 pledges = [h for h in self._hits(searcher, u, {"pledge"}, limit=3, query=topic)

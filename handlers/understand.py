@@ -373,7 +373,8 @@ OUTSIDE_RE = re.compile(
     r"何分|行き方|道順|徒歩で|安い駐車場|駐車場(?:は|って)?(?:ある|空いて)|駐車料金|ramen|restaurant|weather|hotel|temple|shrine|sightseeing|timetable", re.I)
 # … unless the question also speaks of what we do hold (公約, 条例, 窓口, 相談, 福祉, 車いす…).
 OURS_RE = re.compile(r"相談|支援|福祉|介護|障害|障がい|子育て|公約|マニフェスト|条例|担当|窓口|施策|取組|取り組み|"
-                     r"対策|補助|助成|手当|制度|計画|市役所|バリアフリー|車いす|車椅子|高齢|こども|子ども|働")
+                     r"対策|補助|助成|手当|制度|計画|市役所|バリアフリー|車いす|車椅子|高齢|こども|子ども|働|"
+                     r"保育|人口|世帯|生活|認知症|ひきこもり|引きこもり|虐待|妊娠|出産|育児|不登校|いじめ|家賃|住まい")
 
 
 # First-person words of wanting to die: answered with care before anything else (never 自殺対策 or 自殺死亡率).
@@ -416,6 +417,7 @@ SURVEY_WORD_RE = re.compile(r"アンケート|調査|回答")
 OPENED_ASK_RE = re.compile(r"いつ(?:頃|ごろ)?\S{0,4}?(?:オープン|開設|開所|開館|設置|開始|始ま|はじま|でき|作られ|つくられ|創設)")
 
 
+KANA_SPACES_RE = re.compile(r"(?<=[ぁ-ゖー])[ \u3000]+(?=[ぁ-ゖー])")
 # 「担当している方」「受け持ちの利用者」: a social worker speaking of a client, not asking who is in charge.
 CARER_OF_RE = re.compile(r"(?:担当|受け持ち|うけもち)(?:して|し)?(?:い)?る?\s*の?\s*(?=方|人|ケース|利用者|子|家庭|世帯|高齢者)")
 # 「どこで開いてますか」「どこにあるの」: where a window is, now.
@@ -621,6 +623,9 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     """What the text asks. ``departments`` and ``windows`` are the names (and aliases) the corpus knows."""
     raw = text if isinstance(text, str) else ("" if text is None else str(text))
     norm = normalize(raw)
+    # 「ははの かいごと むすこの ひきこもり」: kana written with a space between words (as on a phone for the
+    # elderly) is read as one phrase, so cue words and the vocabulary meet it.
+    norm = KANA_SPACES_RE.sub("", norm)
     norm = unify_codes(kanji_numbers(kana_numbers(standardize(norm))))
     english = is_english(norm)
     query = clean_query(norm)

@@ -443,6 +443,24 @@ def test_a_progress_question_whose_best_record_is_a_pledge_says_where_the_pledge
     assert re.search(r"達成|途中|未達成", answer.text)
 
 
+@pytest.mark.parametrize("text", ["お迎えが間に合わない日だけ保育園の送迎を頼める人いないかな", "鎌倉市の総人口は最近増えてる？減ってる？"])
+def test_a_question_with_a_word_of_our_domain_is_never_called_off_topic(assistant, text):
+    answer = assistant.ask(text)
+    assert answer.intent != "unknown" and len(answer.results) >= 2  # the nearest records, not only the one-stop window
+
+
+def test_asked_where_to_ask_about_a_grant_no_window_holds_the_plan_row_answers(assistant):
+    answer = assistant.ask("重度障害者の住宅改造の助成、どこに聞けばいい？", audience="staff")
+    assert answer.results[0].kind == "initiative" and "改造" in answer.results[0].title
+
+
+def test_kana_written_with_spaces_between_words_is_read_as_one_phrase():
+    from handlers.understand import understand
+
+    assert understand("これは なにを きけるのですか").intent == "help"
+    assert understand("どこに しらせれば よいですか").intent == "find_window"
+
+
 def test_an_age_told_with_a_trouble_is_a_situation_that_needs_a_window(assistant):
     answer = assistant.ask("80歳で一人暮らし、アパートの更新を断られた")
     assert answer.intent == "find_window" and "window-kyojuu-shien" in [r.id for r in answer.results[:3]]
