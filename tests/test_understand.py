@@ -168,6 +168,12 @@ def test_where_a_past_meeting_was_held_is_a_fact():
     assert understand("R6.1.11の庁内連絡会、会場どこだった？", DEPARTMENTS, WINDOWS).intent == "search"
 
 
+def test_more_department_and_fact_wordings():
+    assert understand("障害福祉課って何する課？", DEPARTMENTS).intent == "department"
+    assert understand("回覧板をデジタル化する話、どこかに出てた？", DEPARTMENTS).intent == "search"
+    assert understand("What share of residents exercise every week?").figure
+
+
 def test_romaji_window_name():
     assert understand("where is the kirakira office", DEPARTMENTS, WINDOWS).intent == "find_window"
 
