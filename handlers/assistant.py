@@ -155,6 +155,17 @@ def _without_progress_cues(text: str) -> str:
     return SPACE_RE.sub(" ", text).strip() or text
 
 
+_SHORT_KANA = re.compile(r"^[ァ-ヺー]{1,3}$")
+
+
+def _holds(text: str, key: str) -> bool:
+    """A window's text holds the word: a short kana word only where it is not the head of a compound
+    (「ひとりで」 is not 「ひとり親」)."""
+    if _SHORT_KANA.match(key):
+        return re.search(re.escape(key) + r"(?![一-龥々])", text) is not None
+    return key in text
+
+
 def _ends_on_progress(text: str) -> bool:
     """「〜相談できるようにするって話はどうなった」: the question ends on a progress cue, whatever it mentions before."""
     cues = [m.end() for cue in (STATUS_CUE_RE, KEPT_CUE_RE) for m in cue.finditer(text)]
@@ -566,7 +577,7 @@ class Assistant:
         if not texts or not words:
             return {}, {}
         n = len(texts)
-        holders = {keys: [w for w, text in texts.items() if any(k in text for k in keys)] for keys in words}
+        holders = {keys: [w for w, text in texts.items() if any(_holds(text, k) for k in keys)] for keys in words}
         common = math.log(1 + 4)  # the weight of a word a quarter of the windows hold
         weight = {g: math.log(1 + n / len(ws)) if ws else common for g, ws in holders.items()}
         total = sum(weight.values())

@@ -402,6 +402,13 @@ def test_a_projection_answers_a_question_about_the_future_not_one_about_now(assi
         assert "予測" not in now.text and "直近" in now.text  # the latest figure, not one from an older report
 
 
+def test_a_short_kana_word_is_not_found_at_the_head_of_a_compound():
+    from handlers.assistant import _holds
+
+    assert not _holds("ヒトリ親家庭の相談", "ヒトリ") and _holds("ヒトリで悩まず", "ヒトリ")
+    assert _holds("ケアラー支援", "ケアラー")  # longer words match anywhere
+
+
 def test_the_city_name_is_not_a_topic_word():
     from handlers.assistant import _content_grams
 
