@@ -35,7 +35,8 @@ GOLD_SETS = {"questions": DEFAULT_GOLD, "heldout": GOLD_DIR / "heldout.yaml", "b
              "blind5": GOLD_DIR / "blind5.yaml", "blind6": GOLD_DIR / "blind6.yaml",
              "blind7": GOLD_DIR / "blind7.yaml", "blind8": GOLD_DIR / "blind8.yaml", "blind9": GOLD_DIR / "blind9.yaml",
              "blind10": GOLD_DIR / "blind10.yaml", "blind11": GOLD_DIR / "blind11.yaml",
-             "blind12": GOLD_DIR / "blind12.yaml"}
+             "blind12": GOLD_DIR / "blind12.yaml", "blind13": GOLD_DIR / "blind13.yaml",
+             "blind14": GOLD_DIR / "blind14.yaml"}
 
 
 @dataclass
@@ -114,8 +115,9 @@ class Report:
             lines.append(f"{name:<14}{n:>5}{scored:>8}{pct(top1, scored):>8}{pct(top3, scored):>8}"
                          f"{pct(intent_ok, n):>8}")
         figures = self.overall()
-        lines.append(f"pledges asked by number: {figures['pledge_by_number']:.2f} "
-                     f"({int(figures['pledge_by_number_count'])} questions)")
+        count = int(figures["pledge_by_number_count"])
+        lines.append(f"pledges asked by number: {figures['pledge_by_number']:.2f} ({count} questions)" if count
+                     else "pledges asked by number: - (none in this set)")
         misses = self.misses()
         if misses:
             lines.append(f"\nmisses ({len(misses)}):")
