@@ -202,8 +202,10 @@ WINDOW_ASK_RE = re.compile(
     r"(?:払え|返せ|働け|通え|暮らせ|生活でき|食べていけ|暮らしていけ)(?:そうに|そうも)?(?:ない|なく|ません)|限界"
 )
 # 「居住支援協議会を支援してる課」「実証実験してるのはどこ」: who carries out an initiative, not where to go.
-DOING_DEPARTMENT_RE = re.compile(r"(?:して|やって|進めて|推進して|実施して|行って|持って)(?:る|いる)(?:の)?\s*(?:課|部署|部局|のは)"
-                                 r"(?:は|って)?\s*(?:どこ|[?？]|$)")
+DOING_DEPARTMENT_RE = re.compile(r"(?:して|やって|進めて|推進して|実施して|行って|持って|作って|つくって|なって)(?:る|いる)(?:の)?\s*"
+                                 r"(?:課|部署|部局|のは)(?:は|って)?\s*(?:どこ|[?？]|$)|"
+                                 # 「協力の窓口になっている課はどこですか」: a department is asked for, not a window
+                                 r"(?:課|部署)(?:は|って)\s*(?:どこ|何|なに)")
 # 「どこの課に行けばいい」「where do I ask」: a person going somewhere to ask is pointed to a window, even when
 # the question says 課 (「〜はどこの課？」 without going stays who_handles).
 GO_ASK_RE = re.compile(r"どこ(?:の(?:課|部署|窓口))?[にへさ]?(?:行け|行った|行く|いけ|いった|聞け|きけ|言え|いえ|知らせ|しらせ)|"

@@ -128,7 +128,8 @@ def test_asking_for_the_department_of_a_topic_is_who_handles():
 
 
 @pytest.mark.parametrize("text", ["居住支援協議会の活動を支援してる課", "福祉有償運送を進めてる課はどこですか",
-                                  "ケアラー支援の窓口を実証実験してるのはどこ"])
+                                  "ケアラー支援の窓口を実証実験してるのはどこ", "市の協力の窓口になっている課はどこですか",
+                                  "外国語のパンフレットを作ってる課はどこ？"])
 def test_who_carries_out_an_initiative_is_who_handles_even_beside_a_window_name(text):
     assert understand(text, DEPARTMENTS, WINDOWS + ["居住支援"]).intent == "who_handles"
 
