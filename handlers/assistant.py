@@ -96,7 +96,7 @@ NEAR_PLEDGE = 0.3  # share of a progress question's topic a pledge must hold to 
 SYNONYM_WEIGHT = 0.2  # a plan word for the question in the title, beyond the words it covers (see _rerank)
 INDICATOR_WORDS_RE = re.compile(r"指標|目標|最新値|現状値|実績値|直近")  # the plan's indicators are asked for by name
 KPI_FACT_MARGIN = 0.3  # a fact must hold this much more of the question than the best indicator to answer instead
-GOES_MARGIN = 0.2
+GOES_MARGIN = 0.2  # asked where to go, how much more a plan row must hold than any window to answer instead
 HEDGE_SLOTS = 3  # results an answer shows at least, filled from other kinds when its intent found fewer
 RARITY_KINDS = ("pledge", "initiative", "policy", "window", "ordinance", "kpi", "department", "passage")
 OFF_TOPIC_COVER = 0.35  # rarity-weighted share of the question the nearest records hold, below which it is not ours
@@ -150,9 +150,10 @@ def _year_names(text: str) -> tuple[str, ...]:
 
 def _without_progress_cues(text: str) -> str:
     """「鎌倉電力ってけっきょくできたんですか」 → 「鎌倉電力って」: what a progress question is about."""
+    topic = text
     for cue in (STATUS_CUE_RE, KEPT_CUE_RE, PROGRESS_FILLER_RE):
-        text = cue.sub(" ", text)
-    return SPACE_RE.sub(" ", text).strip() or text
+        topic = cue.sub(" ", topic)
+    return SPACE_RE.sub(" ", topic).strip() or text  # only cue words: the question as it was
 
 
 _SHORT_KANA = re.compile(r"^[ァ-ヺー]{1,3}$")
