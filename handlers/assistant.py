@@ -1408,8 +1408,9 @@ class Assistant:
         if chapter is not None:
             hits = [(chapter.id, "passage", 9.9, chapter), *[h for h in hits if h[0] != chapter.id]]
             return self._chapter_answer(searcher, u, chapter, hits, audience)
+        asks_progress = u.status_cue or KEPT_CUE_RE.search(u.text) is not None
         # The progress words (けっきょく, できたんですか) are not content the records must hold.
-        topic = _without_progress_cues(u.query) if u.status_cue or KEPT_CUE_RE.search(u.text) else u.query
+        topic = _without_progress_cues(u.query) if asks_progress else u.query
         # Off our topic only when no word of our domain (保育, 人口, 介護…) is in it and the records hold little of it.
         if hits and not self._names_ours(searcher, u) and not OURS_RE.search(u.text) and \
                 self._weighted_cover(searcher, replace(u, query=topic), [h[3] for h in hits[:3]]) < OFF_TOPIC_COVER:
@@ -1421,7 +1422,7 @@ class Assistant:
         if not hits or not self._confident(u, hits[0][3]):
             intent = compose_care.off_topic(self, u, hits)  # off our topic: no far-fetched "near" records
             return self._low_confidence(searcher, u, audience, intent, hits if intent == "search" else [])
-        if (u.status_cue or KEPT_CUE_RE.search(u.text)) and isinstance(hits[0][3], Pledge):
+        if asks_progress and isinstance(hits[0][3], Pledge):
             # 「市長が直すって言ってたのはどうなった」: the best record is a pledge; say where it stands.
             pledges = [rec for *_, rec in hits if isinstance(rec, Pledge)][:3]
             return self._pledge_answer(searcher, u, pledges, audience)
