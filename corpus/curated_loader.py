@@ -32,7 +32,7 @@ FACT_FIELDS = ("summary", "department", "bureau", "operator", "location", "hours
 QUOTED_FIELDS = ("phone", "contact")
 WINDOW_KEYS = {"id", "name", "source", "one_stop", "aliases", "topics", "audience", "conflicts", *FACT_FIELDS}
 FACT_KEYS = {"value", "sources", "unconfirmed", "note"}
-DEPARTMENT_KEYS = {"name", "source", "bureau", "bureau_sources", "aliases"}
+DEPARTMENT_KEYS = {"name", "source", "bureau", "bureau_sources", "aliases", "history", "history_sources"}
 ROUTE_KEYS = {"concern", "keywords", "first", "next", "note", "source"}
 
 WINDOW_ID = re.compile(r"window-[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -339,12 +339,19 @@ def load_departments(curated_dir: Path, sources_dir: Path, reference_dir: Path |
             raise CorpusError(file, _line(entry, "bureau"), f"{name}: bureau without bureau_sources")
         for citation in bureau_sources:
             _check_citation(texts, file, _line(entry, "bureau_sources"), citation)
+        history = entry.get("history", "") or ""
+        history_sources = _str_list(file, entry, "history_sources")
+        if history and not history_sources:
+            raise CorpusError(file, _line(entry, "history"), f"{name}: history without history_sources")
+        for citation in history_sources:
+            _check_citation(texts, file, _line(entry, "history_sources"), citation)
         aliases = _str_list(file, entry, "aliases")
         for alias in [name, *aliases]:
             owner = alias_owner.setdefault(alias, name)
             if owner != name:
                 raise CorpusError(file, _line(entry, "aliases"), f"{name}: alias {alias!r} already names {owner}")
-        departments.append(Department(id=department_id, source=source, name=name, bureau=bureau, aliases=aliases))
+        departments.append(Department(id=department_id, source=source, name=name, bureau=bureau, aliases=aliases,
+                                      history=history, history_sources=history_sources))
     return departments
 
 

@@ -107,6 +107,8 @@ class Department(Record):
     name: str
     bureau: str = ""  # 部
     aliases: list[str] = []
+    history: str = ""  # an earlier or later name of the department, as the sources show it
+    history_sources: list[str] = []
 
 
 class WindowFact(BaseModel):

@@ -64,6 +64,8 @@ from handlers.understand import (
     STRONG_WHO,
     Understanding,
     fold,
+    name_in,
+    plain_key,
     strip_cues,
     understand,
 )
@@ -619,7 +621,7 @@ class Assistant:
         grams = _content_grams(query if query is not None else (u.query or u.text))
         gram_set = set(grams)
         terms = self.vocabulary.bonus_folded(u.text)
-        named = fold(u.text)
+        named, plain = fold(u.text), plain_key(u.text)
         top = max(score for _, _, score, _ in hits) or 1.0
         asks = u.asks if u.intent == "search" else ()
         # Topic coverage without the cue words: 「増えてる？」 must not make a record that says 増えて on-topic.
@@ -647,7 +649,7 @@ class Assistant:
             synonym = 1.0 if any(t in title for t in terms) else 0.5 if any(t in body for t in terms) else 0.0
             value = 0.5 * score / top + 1.0 * cover_title + 0.3 * cover_body + SYNONYM_WEIGHT * synonym + 0.3 * precision
             # A window named in a fact question (「〜っていつオープンした？」) is its topic, not its answer.
-            if kind == "window" and not asks and any(len(n) >= 3 and (key := fold(n)) in named and key not in shared
+            if kind == "window" and not asks and any(len(n) >= 3 and name_in(key := fold(n), named, plain) and key not in shared
                                         for n in [record.name, *record.aliases]):
                 value += 1.0  # the person named this window (by a name no other window also goes by)
             if kind == "passage":
@@ -1349,6 +1351,8 @@ class Assistant:
         initiatives = [searcher.get(i) for i in initiative_ids[:20]]  # only those shown are read
         lines = [f"{department.name}" + (f"（{department.bureau}）" if department.bureau else "")
                  + f"が担当する地域福祉計画の取組は {len(initiative_ids)} 件です。"]
+        if department.history:
+            lines.append(f"※ {department.history}")
         per_goal = 3 if audience == "citizen" else 8
         for (goal, title), items in sorted(groups.items()):
             lines.append(f"■目標{goal} {title}（{len(items)}件）")

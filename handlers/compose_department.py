@@ -39,6 +39,8 @@ def department_page(assistant: Assistant, searcher, query: str, department: Depa
     lines = [f"{department.name}" + (f"（{department.bureau}）" if department.bureau else "")
              + f"が担当する地域福祉計画の取組は {len(rows) - relistings} 件です"
              + (f"（ほかに再掲 {relistings} 件）。" if relistings else "。")]
+    if department.history:
+        lines.append(f"※ {department.history}")
     groups: dict[tuple[int, str], list[Initiative]] = {}
     for row in rows:
         groups.setdefault((row.place.goal, row.place.goal_title), []).append(row)

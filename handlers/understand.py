@@ -57,6 +57,8 @@ COUNT_RE = re.compile(r"(?<![\d第])(\d{1,3})\s*(?:項目|件|個|本)?\s*(?:の
 # 「達成はいくつ」「何項目達成」: a count over the pledges, answered by the report's own statement.
 COUNT_ASK_RE = re.compile(r"いくつ|何項目|何件|何個|幾つ|何割|何%|何パーセント|割合|how many")
 DEPARTMENT_HISTORY_RE = re.compile(r"課名|名前(?:が|は)?\s*変わ|今の名前|いまの名前|新しい名前|前の名前|なくなった|まだある")
+# 「こども相談課とこども家庭相談課ってちがうの？」: two departments compared (one may be the other's old name).
+SAME_OR_NOT_RE = re.compile(r"ちが|違|同じ|おなじ|別|べつ|一緒|いっしょ|関係")
 CONTACT_RE = re.compile(r"電話番号|電話|メール|連絡先|ファックス|fax|内線", re.I)
 
 # Status words that may follow a bare number: 「15の進捗」「15は達成？」.
@@ -166,7 +168,7 @@ ENACTED_CUE_RE = re.compile(r"(?:(?:制定|策定)(?:された|され|した)|(?
 DEPARTMENT_ASK_RE = re.compile(
     r"(?:何|なに|どんな|どういう|どのような)(?:か|を|が)?\s*(?:担当|担って|やって|して|持って|所管|受け持)|"
     r"所管(?:事業|業務|する)|担って(?:る|いる)|(?:どんな|どういう|どのような)(?:事業|政策|施策|取組|仕事|業務|役割)|"
-    r"役割|業務内容|事業内容|"
+    r"役割|業務内容|事業内容|の所管(?:は|って)?\s*[?？]?$|(?:の|って)\s*しごと|"
     # 「観光課がやってる福祉っぽい事業ある？」「農水課って福祉の事業もってるの？」「何をすることになってる」
     r"(?:事業|取組|取り組み)(?:って|は|を|も)?\s*(?:ある|あり|持って|もって|やって)|"
     r"(?:持って|もって)(?:る|いる)\s*(?:事業|取組|取り組み|業務|仕事)|(?:何|どこの|どの)\s*(?:部|局)|所属|"
@@ -387,7 +389,7 @@ CRISIS_RE = re.compile(
     re.I,
 )
 # How many / how much, as people ask for a figure (shared by FIGURE_RE and the "number" fact cue).
-HOW_MANY = r"何人|なんにん|何件|なんけん|何[%％]|何パーセント|なんパーセント|何割|何世帯|何か所|何箇所"
+HOW_MANY = r"何人|なんにん|何件|なんけん|何[%％]|何パーセント|なんパーセント|何割|何世帯|何か所|何箇所|何日間|何か月|何ヶ月|何年間"
 HOW_MUCH = r"どのくらい|どれくらい|どれぐらい|どのぐらい"
 # A question asking for a figure (how many, what percent): the plan's facts and indicators answer it.
 FIGURE_RE = re.compile(
@@ -401,7 +403,7 @@ FIGURE_RE = re.compile(
 # or an initiative that only shares the topic word (the assistant checks the record's text for it).
 FACT_CUES = (
     ("date", re.compile(r"いつ|何年|なんねん|何月|何日|始まった|はじまった|始めた|できた日|制定された日|開設|開始|when", re.I)),
-    ("number", re.compile(rf"(?:利用者|相談|参加者|登録者)数|{HOW_MANY}|{HOW_MUCH}|how many|percent", re.I)),
+    ("number", re.compile(rf"(?:利用者|相談|参加者|登録者|受付)(?:件)?数|件数|{HOW_MANY}|{HOW_MUCH}|how many|percent", re.I)),
     ("meaning", re.compile(r"どういう意味|意味は|意味って|とは[?？]?$|って(?:なに|何|なん)(?:ですか|なの|[?？]|$)|定義|what is|meaning|"
                            r"(?:どういう|どんな|どのような)(?:人|ひと|方|もの|制度|仕組み|しくみ|団体|役割|子|こども|家庭|状態|こと)|"
                            r"(?:の|を)こと(?:を)?(?:言う|いう|指す|さす)", re.I)),
@@ -431,9 +433,16 @@ PAST_FACT_RE = re.compile(r"(?:いつ|どこ)\S{0,3}(?:開かれ|開催さ|行�
                           r"どこか(?:に|で)(?:出て|書いて|載って|話題|言って)")
 
 
+ASKS_WHEN_RE = re.compile(r"いつ|何年|なんねん|何月|何日(?!間)|when", re.I)
+
+
 def fact_cues(text: str) -> tuple[str, ...]:
     """The kinds of fact the (normalised) question asks for, e.g. 「いつ始まった」 → ("date",)."""
-    return tuple(name for name, pattern in FACT_CUES if pattern.search(text))
+    cues = tuple(name for name, pattern in FACT_CUES if pattern.search(text))
+    if "number" in cues and "date" in cues and not ASKS_WHEN_RE.search(text):
+        # 「開設1年目の利用者数」: 開設 says which period; the count is what is asked.
+        cues = tuple(c for c in cues if c != "date")
+    return cues
 
 
 def strip_cues(text: str) -> str:
@@ -604,20 +613,42 @@ def remove_department(text: str, department: str) -> str:
     return out
 
 
+KATAKANA_CHAR_RE = re.compile(r"[ァ-ヺー]")
+
+
+def name_in(key: str, folded: str, plain: str) -> bool:
+    """Whether the folded name ``key`` is written in the text as a word. ``folded`` is fold(text) and
+    ``plain`` the same text before kana folding (hira2kata keeps positions): a name that ends (or starts)
+    in katakana is not the head (or tail) of a longer katakana word — インクル is not インクルーシブ."""
+    start = folded.find(key)
+    while start >= 0:
+        end = start + len(key)
+        if not (KATAKANA_CHAR_RE.match(key[-1]) and end < len(plain) and KATAKANA_CHAR_RE.match(plain[end])) \
+                and not (KATAKANA_CHAR_RE.match(key[0]) and start > 0 and KATAKANA_CHAR_RE.match(plain[start - 1])):
+            return True
+        start = folded.find(key, start + 1)
+    return False
+
+
+def plain_key(text: str) -> str:
+    """fold(text) without the hiragana → katakana step: the text name_in checks word edges on."""
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
 def find_name(text: str, names: Iterable[str]) -> str | None:
     """The longest of ``names`` written in the text (width/kana-insensitive); short names only as the whole text.
 
     Romaji words are read as kana too, so "kirakira" finds きらきら."""
-    folded = fold(text)
-    romaji = [fold(jaconv.alphabet2kana(w)) for w in re.findall(r"[a-z]{4,}", text.lower())]
-    folded = " ".join([folded, *romaji])
+    romaji = [jaconv.alphabet2kana(w) for w in re.findall(r"[a-z]{4,}", text.lower())]
+    plain = " ".join([plain_key(text), *map(plain_key, romaji)])
+    folded = jaconv.hira2kata(plain)
     bare = re.sub(r"[\s?？!！。、]|(って|は|の)?(どこ|なに|何)?$", "", folded)
     best = None
     for name in names:
         key = fold(name)
         if not key:
             continue
-        if ((len(key) >= 3 and key in folded) or key == bare) and (best is None or len(name) > len(best)):
+        if ((len(key) >= 3 and name_in(key, folded, plain)) or key == bare) and (best is None or len(name) > len(best)):
             best = name
     return best
 
@@ -625,6 +656,7 @@ def find_name(text: str, names: Iterable[str]) -> str | None:
 def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str] = ()) -> Understanding:
     """What the text asks. ``departments`` and ``windows`` are the names (and aliases) the corpus knows."""
     raw = text if isinstance(text, str) else ("" if text is None else str(text))
+    departments, windows = tuple(departments), tuple(windows)
     norm = normalize(raw)
     # 「ははの かいごと むすこの ひきこもり」: kana written with a space between words (as on a phone for the
     # elderly) is read as one phrase, so cue words and the vocabulary meet it.
@@ -710,7 +742,9 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
         # 「福祉総務課の電話番号」: how to reach a department that is no window (a window's page has its phone).
         asks_contact = CONTACT_RE.search(norm) and not find_name(norm, windows)
         # 「前はなんて課名だった？」: the department's history — unless a need follows (「なくなった？相談したい」).
-        asks_history = DEPARTMENT_HISTORY_RE.search(norm) and not WHERE_TO_GO_RE.search(norm)
+        asks_history = (DEPARTMENT_HISTORY_RE.search(norm) or (
+            SAME_OR_NOT_RE.search(norm) and find_department(remove_department(norm, department), departments)
+        )) and not WHERE_TO_GO_RE.search(norm)
         if (not rest or asks_role or asks_contact or asks_history) and not strong_who:
             return result("department", department=department, **extra)
         extra["department"] = department

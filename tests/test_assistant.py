@@ -370,6 +370,22 @@ def test_a_department_phone_the_documents_lack_is_said_to_be_missing_not_guessed
     assert set(re.findall(r"0\d{1,4}-\d{1,4}-\d{3,4}", answer.text)) <= known
 
 
+def test_a_renamed_department_says_its_other_name(assistant):
+    answer = assistant.ask("こども相談課とこども家庭相談課って同じ課？")
+    assert answer.intent == "department" and answer.results[0].id == "department-こども家庭相談課"
+    assert "こども相談課" in answer.text.replace("こども家庭相談課", "")
+
+
+@pytest.mark.parametrize("text, window", [("由比ガ浜のインクルーシブ遊具", "window-incl"),
+                                          ("サポステってどこ", None), ("インクルに相談したい", None)])
+def test_a_window_name_is_not_read_inside_a_longer_katakana_word(assistant, text, window):
+    ids = [r.id for r in assistant.ask(text).results[:3]]
+    if window:  # インクル (a window's short name) is the head of インクルーシブ, a word of its own
+        assert window not in ids
+    else:
+        assert ids[0].startswith("window-")
+
+
 def test_a_short_name_that_is_also_a_window_stays_the_window(assistant):
     answer = assistant.ask("社協ってどこにあるの")
     assert answer.intent == "find_window" and answer.results[0].id == "window-shakyo"

@@ -327,6 +327,24 @@ def test_error_on_a_department_absent_from_the_sources(broken):
         load_departments(target, SOURCES)
 
 
+def test_error_on_a_department_history_without_a_source(broken):
+    target, edit = broken
+    edit("departments.yaml", '  history_sources: [S001, "windows.md:314"]\n', "")
+    with pytest.raises(CorpusError, match="history without history_sources"):
+        load_departments(target, SOURCES)
+
+
+def test_a_department_history_names_departments_of_the_sources(departments, source_text):
+    # The history of a renamed department names its other name, and that name is a department of the sources.
+    names = {d.name for d in departments}
+    histories = [d for d in departments if d.history]
+    assert histories
+    for department in histories:
+        others = [n for n in names if n != department.name and n in department.history]
+        assert others or "窓口" in department.history, department.name
+        assert all(norm(n) in source_text for n in others)
+
+
 def test_error_on_a_duplicate_department(broken):
     target, edit = broken
     edit("departments.yaml", "- name: 介護保険課\n", "- name: 障害福祉課\n")

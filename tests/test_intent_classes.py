@@ -50,6 +50,20 @@ def test_department_role_question(text):
     assert u.intent == "department"
 
 
+@pytest.mark.parametrize("text", ["地域共生課の所管", "こうれいしゃいきいきか のしごと"])
+def test_what_a_department_covers(text):
+    u = understand(text, ["地域共生課", "高齢者いきいき課"])
+    assert u.intent == "department"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("こども相談課とこども家庭相談課ってちがうの？", "department"),  # two departments compared
+    ("こども家庭相談課と同じ建物に相談窓口ある？", "find_window"),  # one department: 同じ is no comparison
+])
+def test_two_departments_compared(text, intent):
+    assert understand(text, ["こども相談課", "こども家庭相談課"]).intent == intent
+
+
 def test_department_with_strong_who_stays_who_handles():
     assert understand("発達支援室の事業はどこの課？", DEPARTMENTS).intent == "who_handles"
 
@@ -100,6 +114,16 @@ def test_listed_or_overwhelmed_troubles_are_many():
 ])
 def test_fact_cue(text, cue):
     assert cue in understand(text).asks
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("きらきらの開設1年目の利用者数", ("number",)),  # 開設 names the period; the count is asked
+    ("きらきらはいつ開設？利用者数も", ("date", "number")),  # いつ asks the date too
+    ("相談窓口の年間の相談件数", ("number",)),
+    ("利用者3045人って何日間の数字？", ("number",)),
+])
+def test_a_count_asked_about_a_period_asks_the_count(text, asks):
+    assert understand(text).asks == asks
 
 
 @pytest.mark.parametrize("text", ["ヤングケアラーの相談窓口", "アンケートって何人くらい答えたの"])
