@@ -36,7 +36,9 @@ GOLD_SETS = {"questions": DEFAULT_GOLD, "heldout": GOLD_DIR / "heldout.yaml", "b
              "blind7": GOLD_DIR / "blind7.yaml", "blind8": GOLD_DIR / "blind8.yaml", "blind9": GOLD_DIR / "blind9.yaml",
              "blind10": GOLD_DIR / "blind10.yaml", "blind11": GOLD_DIR / "blind11.yaml",
              "blind12": GOLD_DIR / "blind12.yaml", "blind13": GOLD_DIR / "blind13.yaml",
-             "blind14": GOLD_DIR / "blind14.yaml"}
+             "blind14": GOLD_DIR / "blind14.yaml", "blind15": GOLD_DIR / "blind15.yaml",
+             "blind16": GOLD_DIR / "blind16.yaml", "blind17": GOLD_DIR / "blind17.yaml",
+             "blind18": GOLD_DIR / "blind18.yaml"}
 
 
 @dataclass
