@@ -180,7 +180,10 @@ DEPARTMENT_ASK_RE = re.compile(
 )
 # 「このボットで何ができるの？」「はじめて使います」: asking what this service is, not a topic.
 HELP_RE = re.compile(
-    r"(?:ボット|bot|チャット|このサービス|このアプリ|このシステム|あなた|君|きみ|^これ|^ここ)\S{0,6}?(?:何|なに)(?:が|を)?\s*(?:でき|聞け|きけ|わか)|"
+    r"(?:ボット|bot|チャット|このサービス|このアプリ|このシステム|このline|このライン|あなた|君|きみ|(?:^|[。！!、\s])(?:これ|ここ))"
+    r"\S{0,6}?(?:何|なに)(?:が|を)?\s*(?:でき|聞け|きけ|わか)|"
+    # 「はじめまして。どうやって質問すればいい？」「どうやって使えばいいの？」 said with no topic before it
+    r"(?:^|[。！!])\s*(?:どうやって|どうやったら|どのように)\s*(?:質問|聞け|きけ|聞い|使え|つかえ|使う|つかう|使った)|"
     r"(?:はじめて|初めて)(?:使|つか|利用)|できること(?:の)?(?:一覧|を(?:教え|見せ))|"
     # 「使い方を教えて」 said alone (not 「〜の使い方」 of a service), 「ここで質問していいですか」
     r"(?:^|[\s、。!！?？]|(?:ボット|bot|チャット|このサービス|このアプリ|このシステム)の)(?:使い方|つかいかた)|"
@@ -373,7 +376,8 @@ def standardize(text: str) -> str:
 OUTSIDE_RE = re.compile(
     r"ラーメン|丼|ランチ|ディナー|グルメ|おいし|美味し|飲食店|レストラン|居酒屋|食べ歩き|お土産|おみやげ|スイーツ|寿司|"
     r"拝観|参拝|御朱印|観光スポット|見どころ|紅葉|あじさい|紫陽花|花火|初詣|"
-    r"終電|始発|時刻表|混む|混んで|混みます|天気|気温|降水|ホテル|旅館|お店|"
+    r"終電|始発|時刻表|最終(?:電車|便|バス)?(?:は|って)?\s*何時|何時発|混む|混んで|混みます|天気|気温|降水|"
+    r"雨(?:が|は)?\s*(?:降|ふ|[?？]|$)|晴れ|ホテル|旅館|お店|プレゼント|誕生日|"
     r"何分|行き方|道順|徒歩で|安い駐車場|駐車場(?:は|って)?(?:ある|空いて)|駐車料金|ramen|restaurant|weather|hotel|temple|shrine|sightseeing|timetable", re.I)
 # … unless the question also speaks of what we do hold (公約, 条例, 窓口, 相談, 福祉, 車いす…).
 OURS_RE = re.compile(r"相談|支援|福祉|介護|障害|障がい|子育て|公約|マニフェスト|条例|担当|窓口|施策|取組|取り組み|"
@@ -421,6 +425,9 @@ SURVEY_WORD_RE = re.compile(r"アンケート|調査|回答")
 OPENED_ASK_RE = re.compile(r"いつ(?:頃|ごろ)?\S{0,4}?(?:オープン|開設|開所|開館|設置|開始|始ま|はじま|でき|作られ|つくられ|創設)")
 
 
+# 「生活費がもうない」「お金が全然足りない」: a degree word between a subject and what is said of it; without it
+# the phrase reads as people usually say it (生活費がない), so the vocabulary and cue patterns meet it.
+DEGREE_RE = re.compile(r"(?<=[がはもをに])(?:もう|全然|ぜんぜん|まったく|全く|ちっとも|ほとんど)(?=[^\s、。!?！？])")
 KANA_SPACES_RE = re.compile(r"(?<=[ぁ-ゖー])[ \u3000]+(?=[ぁ-ゖー])")
 # 「担当している方」「受け持ちの利用者」: a social worker speaking of a client, not asking who is in charge.
 CARER_OF_RE = re.compile(r"(?:担当|受け持ち|うけもち)(?:して|し)?(?:い)?る?\s*の?\s*(?=方|人|ケース|利用者|子|家庭|世帯|高齢者)")
@@ -490,7 +497,7 @@ def find_pledge_number(text: str) -> int | None:
     bare = strip_filler(text)
     for word in STATUS_WORDS:
         bare = bare.replace(word, " ")
-    match = BARE_NUMBER_RE.match(bare.strip(" のはを"))
+    match = BARE_NUMBER_RE.match(bare.strip(" のはを?？!！。、"))
     if match:
         return _in_range(match.group(1), PLEDGE_MAX)
     return None
@@ -661,6 +668,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     # 「ははの かいごと むすこの ひきこもり」: kana written with a space between words (as on a phone for the
     # elderly) is read as one phrase, so cue words and the vocabulary meet it.
     norm = KANA_SPACES_RE.sub("", norm)
+    norm = DEGREE_RE.sub("", norm)
     norm = unify_codes(kanji_numbers(kana_numbers(standardize(norm))))
     english = is_english(norm)
     query = clean_query(norm)

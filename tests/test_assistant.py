@@ -257,7 +257,8 @@ def test_off_topic_question_is_unknown_and_says_what_we_can_do(assistant):
 
 @pytest.mark.parametrize("text", ["鎌倉大仏の拝観料っていくら？", "大船駅の近くでおいしいラーメン屋さん教えて",
                                   "明日の江ノ電って混むかな", "江ノ電の鎌倉駅の終電って何時", "any good ramen shops?",
-                                  "大船駅から長谷寺まで歩いて何分？", "鶴岡八幡宮の近くで安い駐車場ある？"])
+                                  "大船駅から長谷寺まで歩いて何分？", "鶴岡八幡宮の近くで安い駐車場ある？",
+                                  "江ノ電の鎌倉駅、最終は何時？", "明日の鎌倉って雨？", "孫の誕生日プレゼント何がいいかしら"])
 def test_tourist_and_shop_questions_are_not_answered_with_a_loose_pledge(assistant, text):
     answer = assistant.ask(text)
     assert answer.intent == "unknown" and not answer.confident
@@ -276,6 +277,13 @@ def test_words_we_call_off_topic_never_occur_in_the_sources():
 
     text = "".join(p.read_text(encoding="utf-8") for p in sorted(SOURCES.glob("*.txt")))
     assert not OUTSIDE_RE.findall(text)
+
+
+def test_a_degree_word_does_not_hide_a_trouble(assistant):
+    # 「生活費がもうない」 is 「生活費がない」 said with feeling: a money window, not 「見つかりませんでした」.
+    answer = assistant.ask("夫の会社が倒産して給料が入らなくなった。来月の生活費がもうない")
+    assert answer.intent == "find_window" and answer.confident
+    assert answer.results[0].id in {"window-incl", "window-seikatsu-fukushi", "window-kurashi-fukushi"}
 
 
 def test_a_half_understood_question_stays_a_search(assistant):

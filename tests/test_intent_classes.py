@@ -68,9 +68,14 @@ def test_department_with_strong_who_stays_who_handles():
     assert understand("発達支援室の事業はどこの課？", DEPARTMENTS).intent == "who_handles"
 
 
-@pytest.mark.parametrize("text", ["このボットで何ができるの？", "こんにちはー、はじめて使います"])
+@pytest.mark.parametrize("text", ["このボットで何ができるの？", "こんにちはー、はじめて使います", "このLINEって何を聞けるの？",
+                                  "おはようございます。ここって何が聞けるんですか？", "はじめまして。どうやって質問すればいい？"])
 def test_help(text):
     assert understand(text).intent == "help"
+
+
+def test_how_to_use_a_service_is_not_help():
+    assert understand("介護保険はどうやって使えばいいの").intent != "help"
 
 
 def test_what_a_certificate_allows_is_not_help():
