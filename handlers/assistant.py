@@ -28,7 +28,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Literal
 
-from corpus.curated_loader import load_routing
+from corpus.curated_loader import Route, load_routing
 from corpus.models import (
     Chapter,
     Department,
@@ -98,6 +98,7 @@ NEAR_PLEDGE = 0.3  # share of a progress question's topic a pledge must hold to 
 SYNONYM_WEIGHT = 0.2  # a plan word for the question in the title, beyond the words it covers (see _rerank)
 INDICATOR_WORDS_RE = re.compile(r"指標|目標|最新値|現状値|実績値|直近")  # the plan's indicators are asked for by name
 KPI_FACT_MARGIN = 0.3  # a fact must hold this much more of the question than the best indicator to answer instead
+NEXT_SPECIFIC_MARGIN = 0.15  # how much more of the rare words a second-choice window must hold to lead the first
 GOES_MARGIN = 0.2  # asked where to go, how much more a plan row must hold than any window to answer instead
 HEDGE_SLOTS = 3  # results an answer shows at least, filled from other kinds when its intent found fewer
 RARITY_KINDS = ("pledge", "initiative", "policy", "window", "ordinance", "kpi", "department", "passage")
@@ -1204,8 +1205,9 @@ class Assistant:
         return None
 
     # find_window
-    def _route_bonus(self, searcher, u: Understanding) -> tuple[dict[str, float], set[str]]:
-        """Window id → bonus from the curated routing table (困りごと → 窓口), and the windows it firmly names.
+    def _route_bonus(self, searcher, u: Understanding) -> tuple[dict[str, float], set[str], list[Route]]:
+        """Window id → bonus from the curated routing table (困りごと → 窓口), the windows it firmly names, and
+        the rows firmly matched.
 
         A long keyword (ヤングケアラー, 児童虐待) counts for more than a short one (高齢, 障害),
         and a keyword few windows share (不登校) for more than one many share (子ども), so
@@ -1215,19 +1217,21 @@ class Assistant:
         spread = self._keyword_spread(searcher)
         bonus: dict[str, float] = {}
         firm: set[str] = set()
+        routes: list[Route] = []
         for route, keys in zip(self.vocabulary.routes, self.vocabulary.route_keys, strict=True):
             matched = [k for k, variants in keys if any(v in text for v in variants)]
             if not matched:
                 continue
             strength = max(0.12 * min(len(k), 8) for k in matched)
             weight = max(0.12 * min(len(k), 8) / (1 + 0.25 * max(spread.get(k, 1) - 1, 0)) for k in matched)
+            if strength >= 0.36:
+                firm.update(route.first)
+                routes.append(route)
             for window_id in route.first:
                 bonus[window_id] = max(bonus.get(window_id, 0.0), weight)
-                if strength >= 0.36:
-                    firm.add(window_id)
             for window_id in route.next:
                 bonus[window_id] = max(bonus.get(window_id, 0.0), weight / 2)
-        return bonus, firm
+        return bonus, firm, routes
 
     def _keyword_spread(self, searcher) -> dict[str, int]:
         """Routing keyword → how many windows mention it in their name, aliases or topics."""
@@ -1235,7 +1239,7 @@ class Assistant:
 
     def _windows(self, searcher, u: Understanding) -> list[tuple[Window, float, bool]]:
         """Windows for the question, best first: (window, value, confident)."""
-        bonus, firm = self._route_bonus(searcher, u)
+        bonus, firm, routes = self._route_bonus(searcher, u)
         specific, sure = self._specificity(searcher, u)
         scored: dict[str, tuple[Window, float, bool]] = {}
         for _, _, value, record in self._hits(searcher, u, {"window"}, limit=40):
@@ -1247,6 +1251,21 @@ class Assistant:
         for window_id, extra in bonus.items():
             if window_id not in scored and isinstance(window := searcher.get(window_id), Window):
                 scored[window_id] = (window, extra, window_id in firm)
+        # The routing table's first window for a concern leads its own second choices (地域包括 before 高齢者いきいき課
+        # for an old parent's care) unless the question names the second one, makes it another concern's first
+        # window (児童虐待), or says what only it does (配食サービス: more of the rare words).
+        named, plain = fold(u.text), plain_key(u.text)
+        protected = {w for route in routes for w in route.first} | {
+            w for w, (window, _, _) in scored.items()
+            if any(len(n) >= 3 and name_in(fold(n), named, plain) for n in [window.name, *window.aliases])}
+        for route in routes:
+            for first_id in route.first:
+                if first_id not in scored:
+                    continue
+                window, value, confident = scored[first_id]
+                lead = max((scored[w][1] for w in route.next if w in scored and w not in protected
+                            and sure.get(w, 0.0) < sure.get(first_id, 0.0) + NEXT_SPECIFIC_MARGIN), default=value)
+                scored[first_id] = (window, max(value, lead + 0.01), confident)
         return sorted(scored.values(), key=lambda item: -item[1])
 
     def _find_window(self, searcher, u: Understanding, audience: Audience) -> Answer:

@@ -84,6 +84,23 @@ def test_rent_routes_to_the_windows_of_the_routing_table(assistant):
     assert_cited(answer)
 
 
+def _route_of(keyword):
+    return next(r for r in load_routing(REPO / "corpus" / "curated") if keyword in r.keywords)
+
+
+@pytest.mark.parametrize("text", ["一人暮らしの父が最近コンロの火を消し忘れる。介護とか見守りの相談はどこ？",
+                                  "ひとりで住んでる祖母、足が弱って買い物にも行けない。介護のことまずどこに？"])
+def test_the_routing_tables_first_window_leads_its_second_choices(assistant, text):
+    care = _route_of("見守り")  # 高齢者の介護・生活・見守り → 地域包括 first, then 高齢者いきいき課 / 介護保険課
+    assert assistant.ask(text).results[0].id in care.first
+
+
+@pytest.mark.parametrize("text", ["一人暮らしの母に配食サービスを頼みたい", "高齢者いきいき課に一人暮らしの父の見守りを相談したい"])
+def test_a_second_choice_window_leads_when_the_question_names_it_or_what_only_it_does(assistant, text):
+    care = _route_of("見守り")
+    assert assistant.ask(text).results[0].id in care.next
+
+
 def test_hiragana_only_question_finds_carer_support(assistant):
     answer = assistant.ask("けあらーしえん")
     top = answer.results[0]
