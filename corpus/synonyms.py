@@ -113,7 +113,7 @@ def _words(folded: str) -> str:
 
 def _ascii_hit(key: str, folded: str) -> bool:
     """Whole-word match for ASCII phrases (dv, carer), allowing a plural s (carers)."""
-    return _ascii_pattern(key).search(_words(folded)) is not None
+    return _ascii_pattern(_words(key)).search(_words(folded)) is not None
 
 
 @lru_cache(maxsize=4096)
@@ -128,7 +128,7 @@ def _keys(entry: Synonym) -> tuple[tuple[re.Pattern, ...], tuple[str, ...]]:
     for phrase in entry.say:
         key = fold(phrase)
         if key.isascii():
-            patterns.append(_ascii_pattern(" ".join(key.split())))
+            patterns.append(_ascii_pattern(_words(key)))  # the text's own word view: can't → can t
         else:
             keys.extend(fold(v) for v in _variants(phrase))
     return tuple(patterns), tuple(keys)

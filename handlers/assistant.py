@@ -123,7 +123,7 @@ HELP_SUGGESTIONS = [
 
 # What a fact or passage must state to answer each kind of fact question (understand.FACT_CUES).
 FACT_HOLDS = {
-    "date": re.compile(r"(?:令和|平成|昭和)\s*(?:\d+|元)\s*年|\d{4}\s*年|年度|\d{4}/\d{1,2}/\d{1,2}|日時"),
+    "date": re.compile(r"(?:令和|平成|昭和)\s*(?:\d+|元)\s*年|\d{4}\s*年|年度|\d{4}/\d{1,2}/\d{1,2}|日時|\d{1,2}\s*月"),
     "number": re.compile(r"\d[\d,.]*\s*(?:人|件|[%％]|世帯|か所|箇所|ヶ所|カ所|通|回|割)"),
     "meaning": re.compile(r"^用語|^[⁰¹²³⁴-⁹]+|とは|のこと|をいう|を指す|を意味"),  # a footnote defines its term
     "trend": re.compile(r"増加|減少|推移|増えて|減って|横ばい|から[\d,.]+\s*\S{0,3}へ"),

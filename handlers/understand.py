@@ -56,7 +56,11 @@ BARE_NUMBER_RE = re.compile(r"^\s*(?:no\.?|#|第)?\s*(\d{1,3})\s*(?:番目?|項�
 COUNT_RE = re.compile(r"(?<![\d第])(\d{1,3})\s*(?:項目|件|個|本)?\s*(?:の\s*(?:公約|マニフェスト|約束|取組|施策))?\s*(?:のうち|の中で|中)|(?<![\d第.#])(\d{1,3})\s*(?:項目|件|個)(?!め|目)")
 # 「達成はいくつ」「何項目達成」: a count over the pledges, answered by the report's own statement.
 COUNT_ASK_RE = re.compile(r"いくつ|何項目|何件|何個|幾つ|何割|何%|何パーセント|割合|how many")
-DEPARTMENT_HISTORY_RE = re.compile(r"課名|名前(?:が|は)?\s*変わ|今の名前|いまの名前|新しい名前|前の名前|なくなった|まだある")
+# 「ケアラー支援条例の案、議会に出したのいつ？」: a step on the way to an ordinance, not the ordinance itself.
+ORDINANCE_EVENT_RE = re.compile(r"条例\S{0,2}案|議会|議案|提出|パブリックコメント|パブコメ|説明会")
+# 「公約のうち何項目達成した？」「〇△✖の数」: the tally of the report's marks, even without its total (170).
+TALLY_RE = re.compile(r"何項目\S{0,4}(?:達成|未達成|途中)|(?:達成|未達成|途中)\S{0,4}(?:は|が)?\s*(?:何項目|いくつ|幾つ)|[〇○][△▲]")
+DEPARTMENT_HISTORY_RE = re.compile(r"課名|名前(?:が|は)?\s*変わ|(?:何|なん)て名前|名前(?:は|って)\s*(?:何|なに|なん)|今の名前|いまの名前|新しい名前|前の名前|なくなった|まだある")
 # 「こども相談課とこども家庭相談課ってちがうの？」: two departments compared (one may be the other's old name).
 SAME_OR_NOT_RE = re.compile(r"ちが|違|同じ|おなじ|別|べつ|一緒|いっしょ|関係")
 CONTACT_RE = re.compile(r"電話番号|電話|メール|連絡先|ファックス|fax|内線", re.I)
@@ -100,6 +104,8 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
         "担当課", "担当部署", "担当部", "担当", "どこの課", "どの課", "何課", "なに課", "所管", "どこが担当",
         "誰が", "だれが", "どこがやって", "どこの部署", "どの部署", "who handles", "responsible", "in charge",
         "which department", "which section", "which division", "which office", "who runs", "who is in charge",
+        "what department", "what section", "what division", "what office", "which team", "which unit", "which bureau",
+        "who deals with", "who manages", "who oversees", "who is running", "who is responsible",
         "たんとう",
     ),
     "find_window": (
@@ -116,7 +122,9 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
     "ordinance": ("条例", "じょうれい", "ordinance", "bylaw"),
     "kpi": ("指標", "目標値", "kpi", "数値目標", "成果指標", "達成目標", "目標数値", "しひょう", "indicator", "target",
             "実績値"),
-    "pledge_status": ("公約", "こうやく", "マニフェスト", "まにふぇすと", "pledge", "manifesto", "未来ビジョン", "選挙の約束", "約束"),
+    "pledge_status": ("公約", "こうやく", "マニフェスト", "まにふぇすと", "pledge", "manifesto", "未来ビジョン", "選挙の約束", "約束",
+                      # English speakers say the mayor's "promise" more often than "pledge"
+                      "promise", "promises", "promised", "pledges", "pledged"),
 }
 # Words removed from the retrieval query because they name the question, not the topic.
 INTENT_NOISE = (
@@ -142,7 +150,8 @@ GO_RE = re.compile(r"どこ[にへで]?(?:行|い|聞|き|連絡|電話|知ら�
 WHERE_TO_GO_RE = re.compile(
     r"相談(?:でき|に乗|にの|したい|先|窓口|する(?:ところ|所|場所))|窓口(?:は|って|が)?\s*(?:ある|あり|どこ)|"
     r"(?:申し?込み?|申請|問い?合わせ)(?:先|窓口)?\s*(?:は|って)?\s*どこ|どこ[にへで]?(?:相談|行けば|聞けば|連絡)|"
-    r"誰に(?:相談|聞け|言え)|who (?:should|do|can) i (?:contact|ask|talk|call)|where (?:can|do|should) i (?:get help|go|ask|apply)",
+    r"誰に(?:相談|聞け|言え)|(?:手伝って|助けて|支えて|見て|みて)(?:くれる|もらえる)\s*(?:とこ|所|ところ|場所|窓口|団体)|"
+    r"who (?:should|do|can) i (?:contact|ask|talk|call)|where (?:can|do|should) i (?:get help|go|ask|apply)",
     re.I,
 )
 # 「出生数の目標」「受診率の目標は」: a figure and its target → a plan indicator.
@@ -176,7 +185,11 @@ DEPARTMENT_ASK_RE = re.compile(
     r"やって(?:る|いる)\S{0,8}(?:事業|取組|取り組み)|(?:何|なに)を\s*することに|"
     # 「〜の担当事業を一覧で」「どんなことをしてるところ？」「〜が関わってる事業は？」「何をする課？」
     r"担当(?:する|して(?:る|いる))?(?:事業|業務|取組|施策)|(?:どんな|どういう|どのような)こと(?:を|が)?\s*(?:して|やって|担当)|"
-    r"(?:関わって|携わって|かかわって)(?:る|いる)|(?:何|なに)を?\s*(?:する|している|してる)\s*(?:課|部|室|係|所|ところ)"
+    r"(?:関わって|携わって|かかわって)(?:る|いる)|(?:何|なに)を?\s*(?:する|している|してる)\s*(?:課|部|室|係|所|ところ)|"
+    # English, with the department's name taken out: "What does the ___ (community ties division) handle?",
+    # "What is ___ responsible for?", "What kind of work does ___ do?"
+    r"(?i:\bwhat\b.{0,60}?\b(?:do|does|doing|handle|handles|work on|works on|deal with|deals with|cover|covers|"
+    r"take care of|responsible for|in charge of|manage|manages|run|runs)\b|\b(?:role|roles|responsibilities|duties|remit)\b)"
 )
 # 「このボットで何ができるの？」「はじめて使います」: asking what this service is, not a topic.
 HELP_RE = re.compile(
@@ -200,11 +213,21 @@ WINDOW_ASK_RE = re.compile(
     r"(?:支援|援助|相談先|申込先|申し?込み?先|問い?合わせ先|制度|しくみ|仕組み|居場所|預け先)\s*(?:って|は|が|とか|など|みたいなの|のような)?\s*(?:あり|ある|ない|ありません|ないか)|"
     r"(?:相談先|申込先|申し?込み?先|問い?合わせ先|連絡先|制度|しくみ|仕組み)\s*(?:は|って)?\s*[?？]?$|"
     r"どこ[にへで]?(?:話|問い?合わせ|持って|頼|申請)|"
-    r"(?:くれる|もらえる|できる|いける|行ける)\s*(?:とこ|所|ところ|場所|窓口|団体|機関)\s*(?:って|は|が)?\s*(?:ある|あり|ない)|"
+    r"(?:くれる|もらえる|できる|いける|行ける)\s*(?:とこ|所|ところ|場所|窓口|団体|機関)\s*(?:って|は|が)?\s*(?:ある|あり|ない|[?？]?$)|"
     # 「産後ケアって使えるの？」「市で貸してもらえるって本当？」「見舞金が出ると聞いた」: can I get this service
     r"(?:使え|利用でき|貸して(?:もらえ|くれ)|借りられ|受けられ|もらえ|出)る(?:の|って|と)\s*(?:[?？]|$|本当|ほんと|聞い|きい)|"
     r"(?:とこ|ところ|場所|しくみ|仕組み|制度)[、,\s]?\S{0,8}?(?:ある|あった)(?:よね|っけ|はず|[?？])|"
-    r"(?:払え|返せ|働け|通え|暮らせ|生活でき|食べていけ|暮らしていけ)(?:そうに|そうも)?(?:ない|なく|ません)|限界"
+    r"(?:払え|返せ|働け|通え|暮らせ|生活でき|食べていけ|暮らしていけ)(?:そうに|そうも)?(?:ない|なく|ません)|限界|"
+    # English: "Is there any support for …", "How do I apply for …", "Who can check on her", "Can the city arrange …",
+    # "I need someone to …": a person asking for a service or a place to go.
+    r"(?i:\bis there (?:any|an?|some)?\s*(?:[\w-]+\s+){0,4}?(?:support|help|care|services?|programs?|places?|phone|"
+    r"hotline|helpline|line|cent(?:er|re)|consultation|advice|assistance|subsid(?:y|ies)|allowance|benefits?|someone|"
+    r"anyone|somewhere|anywhere|someplace)\b|"
+    r"\bhow (?:do|can|should|could) (?:i|we) (?:get|apply|find|sign up|register|arrange|cancel|report|use|borrow|"
+    r"receive|contact)\b|\bwho (?:can|could|will) (?:help|check|advise|support|look after|visit|come)\b|\bwho helps\b|"
+    r"\bcan (?:the city|someone|anyone|somebody) (?:help|arrange|check|visit|look|come)\b|"
+    r"\b(?:i|we) need (?:someone|somebody|help|advice|support)\b|\bwho (?:can|should|do) (?:i|we) (?:ask|contact|call|"
+    r"talk|turn|see)\b|\bwhere (?:do|can|should|could) (?:i|we)\b|\bwhat should (?:i|we) do\b)"
 )
 # 「居住支援協議会を支援してる課」「実証実験してるのはどこ」: who carries out an initiative, not where to go.
 DOING_DEPARTMENT_RE = re.compile(r"(?:して|やって|進めて|推進して|実施して|行って|持って|作って|つくって|なって)(?:る|いる)(?:の)?\s*"
@@ -215,7 +238,9 @@ DOING_DEPARTMENT_RE = re.compile(r"(?:して|やって|進めて|推進して|�
 # the question says 課 (「〜はどこの課？」 without going stays who_handles).
 GO_ASK_RE = re.compile(r"どこ(?:の(?:課|部署|窓口))?[にへさ]?(?:行け|行った|行く|いけ|いった|聞け|きけ|言え|いえ|知らせ|しらせ)|"
                        r"まずどこ|(?:申請|申し込み|申込|手続き)(?:について|のこと|の仕方|方法)\S{0,3}(?:聞きたい|知りたい|教えて)|"
-                       r"where (?:do|should|can) (?:i|we) (?:go|ask|report|get|find|apply|turn)", re.I)
+                       # 「私らが死んだあと誰が管理してくれるのか」: who will help, not which department
+                       r"(?:誰|だれ)が\S{0,10}?[てで](?:くれる|もらえる)|どこか(?:で|に)\S{0,6}?[てで](?:くれ|もらえ)|"
+                       r"where (?:do|should|can) (?:i|we) (?:go|ask|report|get|find|apply|turn|sign up|register|call)", re.I)
 # 「最新値と目標」「相談件数を減らす目標」: an indicator's value and target.
 KPI_ASK_RE = re.compile(r"(?:最新値|現状値|実績値|直近値|現在値)\S{0,3}目標|目標\S{0,3}(?:最新値|現状値|実績)|"
                         r"(?:率|割合|数|件数|人数)を?(?:減らす|増やす|下げる|上げる|高める|低くする|伸ばす)目標")
@@ -389,7 +414,13 @@ OURS_RE = re.compile(r"相談|支援|福祉|介護|障害|障がい|子育て|�
 CRISIS_RE = re.compile(
     r"死にたい|しにたい|死のうと|死んでしまいたい|死にたく|消えたい|きえたい|消えてしまいたい|いなくなりたい|"
     r"生きていたくない|生きるのがつらい|生きるのが辛い|生きている意味|自殺(?:し|を考え|しよう|したい|未遂)|じさつ|"
-    r"suicid|kill myself|want to die|end my life",
+    # English: a person who wants to die or is suicidal (theirs or a relative's words), never the policy words
+    # "suicide prevention" / "suicide rate" that staff ask about.
+    r"suicidal|(?:commit|committing|attempted|attempting)\s+suicide|suicide\s+(?:attempt|note|hotline|helpline)|"
+    r"(?:thinking|thought|thoughts)\s+(?:about|of)\s+(?:suicide|killing)|"
+    r"kill(?:ing)?\s+(?:myself|himself|herself|themselves|yourself)|(?:want|wants|wanted|wanting)\s+to\s+die|"
+    r"(?:end|take)\s+(?:my|his|her|their)\s+(?:own\s+)?life|(?:don[’']?t|do\s+not|doesn[’']?t)\s+want\s+to\s+live|"
+    r"no\s+(?:reason|point)\s+(?:to|in)\s+(?:live|living)",
     re.I,
 )
 # How many / how much, as people ask for a figure (shared by FIGURE_RE and the "number" fact cue).
@@ -435,9 +466,9 @@ CARER_OF_RE = re.compile(r"(?:担当|受け持ち|うけもち)(?:して|し)?(?
 WINDOW_WHERE_RE = re.compile(r"どこで(?:開いて|やって|受け付けて)|どこにあ|場所は|何時まで|いつ開いて")
 # 「連絡会はいつどこで開かれた？」「会場はどこだった？」「取りかかったのは何年？」「利用者数と1日平均」: a fact of the
 # past or a count the documents record, even when a window is named (where to go is not asked).
-PAST_FACT_RE = re.compile(r"(?:いつ|どこ)\S{0,3}(?:開かれ|開催さ|行われ|実施さ)|会場(?:は|って)?\s*(?:どこ)?|日時と|"
+PAST_FACT_RE = re.compile(r"(?:いつ|どこ)\S{0,3}(?:開かれ|開催さ|行われ|実施さ|やった|行った|おこなった|開いた)|会場(?:は|って)?\s*(?:どこ)?|日時と|"
                           r"(?:のは|は)何年(?:度)?(?:ごろ|頃)?(?:[?？]|$|です|だっ|なの)|(?:利用者|参加者|登録者|相談件)数|"
-                          r"どこか(?:に|で)(?:出て|書いて|載って|話題|言って)")
+                          r"どこか(?:に|で)(?:出て|書いて|載って|話題|言って)|[たっ]の(?:は|って)?\s*いつ")
 
 
 ASKS_WHEN_RE = re.compile(r"いつ|何年|なんねん|何月|何日(?!間)|when", re.I)
@@ -713,8 +744,8 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     pledge = find_pledge_number(norm)
     if pledge is not None:
         return result("pledge_status", pledge_number=pledge, keywords=seen)
-    if COUNT_RE.search(norm) and COUNT_ASK_RE.search(norm) and keywords["pledge_status"]:
-        # 「公約170項目のうち達成はいくつ？」: a count the report states, not pledge 170
+    if COUNT_ASK_RE.search(norm) and keywords["pledge_status"] and (COUNT_RE.search(norm) or TALLY_RE.search(norm)):
+        # 「公約170項目のうち達成はいくつ？」「〇△✖、何項目達成した？」: a count the report states, not pledge 170
         return result("search", keywords=seen, count=True)
 
     three = THREE_PART_RE.search(norm)
@@ -727,8 +758,8 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
         # 「看板の条例を作るっていう公約」: the word the question ends on is what is asked for.
         last = {intent: max(fold(norm).rfind(fold(w)) for w in keywords[intent]) for intent in ("ordinance", "pledge_status")}
         return result(max(last, key=last.get), **extra)
-    if keywords["ordinance"]:
-        return result("ordinance", **extra)
+    if keywords["ordinance"] and not (ORDINANCE_EVENT_RE.search(norm) and "date" in fact_cues(norm)):
+        return result("ordinance", **extra)  # (「条例案を議会に出したのいつ？」: an event the minutes record)
     # 「何人生まれてるか、目標は828人？」: a figure and its target is what a plan indicator states.
     # 「アンケートの有効回答率は？」: a survey's own figure, not a plan indicator (unless one is named).
     survey = SURVEY_WORD_RE.search(norm)
@@ -740,7 +771,9 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
 
     if department:
         rest = remove_department(norm, department)
-        rest = re.sub(r"(担当(して)?(いる|る)?|取り?組み?|とりくみ|事業|施策|仕事|業務|一覧|全部|すべて|全て|内容|何|なに|"
+        # 「X課の取組って全部でどれくらいある？」「何件？」: how many it handles, which its page counts
+        rest = re.sub(r"((どれ|どの)(くらい|ぐらい)|いくつ|何件|件数|数|"
+                      r"担当(して)?(いる|る)?|取り?組み?|とりくみ|事業|施策|仕事|業務|一覧|全部(で)?|すべて|全て|内容|何|なに|"
                       r"やって(る|いる)?|してる|いること|こと|について|見たい|見せて|リスト|教えて(ください)?|ですか|"
                       # 「X課は何部？」「X課ってどこの部？」「X課が受け持ってる計画の取組ある？」 ask about the department
                       r"(何|どこの|どの)?(部|局)(の課)?|課|どこ|所属|ある|受け持って(る|いる)?|受け持ち|(地域)?福祉計画|計画|って|"
