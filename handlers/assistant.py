@@ -597,6 +597,10 @@ class Assistant:
     def _expanded(self, u: Understanding, query: str | None = None) -> str:
         base = u.query or u.text if query is None else query
         terms = self.vocabulary.expand(u.text)
+        if u.english and terms and base.isascii():
+            # English words meet the Japanese index only by accident (care → ケア of ダブルケア): what the
+            # vocabulary says they mean is the query.
+            return " ".join(terms)
         return " ".join([base, *terms]).strip()
 
     def _hits(self, searcher, u: Understanding, kinds: set[str] | None, limit: int = 10, query: str | None = None):

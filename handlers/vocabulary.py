@@ -58,15 +58,19 @@ class Vocabulary:
 
     def _said(self, text: str) -> tuple[tuple[Synonym, tuple[tuple[int, int], ...]], ...]:
         """The entries whose say phrases (plain or combined) the text holds, each with where in ``fold(text)``
-        its phrases stand (English phrases: nowhere in particular). Each entry is one thing the person said.
+        its phrases stand. Each entry is one thing the person said.
 
         A word said only inside a combined phrase belongs to it: in 「父の介護と子の育児が重なって」 育児 is part
         of ダブルケア, not a question about 子育て besides, so an entry all of whose words lie within another
         entry's combined phrase is left out."""
         folded = fold(text)
+        # English phrases are matched word by word (punctuation as spaces): this view keeps fold(text)'s positions.
+        spaced = "".join(c if c.isalnum() else " " for c in folded)
         found: dict[int, tuple[Synonym, list[tuple[int, int]]]] = {}
         for entry in matches(text, self.synonyms):
-            found[entry.line] = (entry, [span for key in _keys(entry)[1] for span in _spans(key, folded)])
+            patterns, keys = _keys(entry)
+            found[entry.line] = (entry, [span for key in keys for span in _spans(key, folded)]
+                                 + [m.span() for p in patterns for m in p.finditer(spaced)])
         wholes: dict[int, list[tuple[int, int]]] = {}  # entry line → where its combined phrase's words stand
         for parts, entry in self._together:
             spans = [[span for v in part for span in _spans(v, folded)] for part in parts]

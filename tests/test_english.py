@@ -128,3 +128,16 @@ def test_english_phrases_with_an_apostrophe_or_hyphen_match(text, plan):
     from corpus.synonyms import load_synonyms, matches
 
     assert any(plan in entry.plan for entry in matches(text, load_synonyms()))
+
+
+def test_an_english_phrase_inside_a_longer_one_belongs_to_it(assistant):
+    # "money" (poverty) said inside "manage her money" (guardianship) is that phrase, as in Japanese.
+    said = [entry.plan for entry, _ in assistant.vocabulary.said("My mother has dementia and cannot manage her money")]
+    assert any("成年後見" in plan for plan in said)
+    assert not any("生活困窮" in plan for plan in said)
+
+
+def test_an_english_question_searches_with_what_its_words_mean(assistant):
+    # "care" must not pull ダブルケア rows ahead of the long-term care window.
+    answer = assistant.ask("My father needs a long-term care assessment. Which office handles that?")
+    assert {"window-kaigo-hoken", "window-houkatsu"} & set(top(answer))
