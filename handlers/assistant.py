@@ -134,6 +134,8 @@ FACT_BONUS = 0.7  # a fact stating what is asked (a date, a count…) beats a wi
 FACT_YEAR_BONUS = 0.2  # 「2025年は何人？」: of two facts on the topic, the one stating that year
 NOW_RE = re.compile(r"いま|今(?!後|度|回|年)|現在|最新|直近|最近")
 LATEST_RE = re.compile(r"直近|現在|最新")
+SO_FAR_RE = re.compile(r"今まで|いままで|これまで|累計|合計|通算|延べ|のべ")
+SO_FAR_STATED_RE = re.compile(r"(?:年度?|月)\s*(?:末)?\s*までに|累計|合計|通算|延べ")
 FORECAST_RE = re.compile(r"予測|推計|見込み|見通し|将来")
 FORECAST_PENALTY = 0.5
 FACT_TOPIC_SHARE = 0.8  # … when it covers the question's words nearly as well as the best-covering hit
@@ -663,8 +665,10 @@ class Assistant:
                 stated = " ".join([getattr(record, "topic", ""), getattr(record, "text", "")])
                 if any(FACT_HOLDS[a].search(stated) for a in asks):
                     value += FACT_BONUS  # it states the date / count / meaning asked for, on the same topic
-                if any(y in stated for y in years) or (NOW_RE.search(u.text) and LATEST_RE.search(stated)):
-                    value += FACT_YEAR_BONUS  # the year asked for, or the latest figure for 「いま何人」
+                if any(y in stated for y in years) or (NOW_RE.search(u.text) and LATEST_RE.search(stated)) or (
+                        SO_FAR_RE.search(u.text) and SO_FAR_STATED_RE.search(stated)):
+                    # the year asked for, the latest figure for 「いま何人」, the running total for 「これまでに何人」
+                    value += FACT_YEAR_BONUS
                 if FORECAST_RE.search(stated) and not FORECAST_RE.search(u.text):
                     value -= FORECAST_PENALTY  # a projection does not say how many there are
             ranked.append((value, item))

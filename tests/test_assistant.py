@@ -303,6 +303,15 @@ def test_a_degree_word_does_not_hide_a_trouble(assistant):
     assert answer.results[0].id in {"window-incl", "window-seikatsu-fukushi", "window-kurashi-fukushi"}
 
 
+def test_a_running_total_is_asked_with_これまでに(assistant, searcher):
+    # Yearly counts (約950人受講) and the report's total so far (令和2年度までに約6,400人) share every word;
+    # 「これまでに何人」 asks the total.
+    top = assistant.ask("認知症サポーター養成講座って、これまでに延べ何人が受けたの？").results[0]
+    assert top.kind in ("fact", "passage")
+    text = searcher.get(top.id).text
+    assert re.search(r"までに|累計|延べ", text) and re.search(r"\d[\d,]*\s*人", text)
+
+
 def test_a_half_understood_question_stays_a_search(assistant):
     assert assistant.ask("でこぼこ道路の整備").intent == "search"
 
