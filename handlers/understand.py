@@ -438,7 +438,7 @@ FIGURE_RE = re.compile(
 # or an initiative that only shares the topic word (the assistant checks the record's text for it).
 FACT_CUES = (
     ("date", re.compile(r"いつ|何年|なんねん|何月|何日|始まった|はじまった|始めた|できた日|制定された日|開設|開始|when", re.I)),
-    ("number", re.compile(rf"(?:利用者|相談|参加者|登録者|受付)(?:件)?数|件数|{HOW_MANY}|{HOW_MUCH}|how many|percent", re.I)),
+    ("number", re.compile(rf"(?:利用[者社]|相談|参加者|登録者|受付)(?:件)?数|件数|{HOW_MANY}|{HOW_MUCH}|how many|percent", re.I)),
     ("meaning", re.compile(r"どういう意味|意味は|意味って|とは[?？]?$|って(?:なに|何|なん)(?:ですか|なの|[?？]|$)|定義|what is|meaning|"
                            r"(?:どういう|どんな|どのような)(?:人|ひと|方|もの|制度|仕組み|しくみ|団体|役割|子|こども|家庭|状態|こと)|"
                            r"(?:の|を)こと(?:を)?(?:言う|いう|指す|さす)", re.I)),
@@ -467,7 +467,7 @@ WINDOW_WHERE_RE = re.compile(r"どこで(?:開いて|やって|受け付けて)|
 # 「連絡会はいつどこで開かれた？」「会場はどこだった？」「取りかかったのは何年？」「利用者数と1日平均」: a fact of the
 # past or a count the documents record, even when a window is named (where to go is not asked).
 PAST_FACT_RE = re.compile(r"(?:いつ|どこ)\S{0,3}(?:開かれ|開催さ|行われ|実施さ|やった|行った|おこなった|開いた)|会場(?:は|って)?\s*(?:どこ)?|日時と|"
-                          r"(?:のは|は)何年(?:度)?(?:ごろ|頃)?(?:[?？]|$|です|だっ|なの)|(?:利用者|参加者|登録者|相談件)数|"
+                          r"(?:のは|は)何年(?:度)?(?:ごろ|頃)?(?:[?？]|$|です|だっ|なの)|(?:利用[者社]|参加者|登録者|相談件)数|"
                           r"どこか(?:に|で)(?:出て|書いて|載って|話題|言って)|[たっ]の(?:は|って)?\s*いつ")
 
 
@@ -703,6 +703,9 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     norm = unify_codes(kanji_numbers(kana_numbers(standardize(norm))))
     english = is_english(norm)
     query = clean_query(norm)
+    window = find_name(norm, windows)
+    if window and fold(window) not in fold(query):
+        query = f"{query} {window}".strip()  # named in romaji (kirakira): search with the name as written
 
     def result(intent: Intent, **kw) -> Understanding:
         return Understanding(raw=raw, text=norm, query=query, intent=intent, english=english,
@@ -796,9 +799,6 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
         return result("search", **extra)  # 「何人」「何％」「アンケート結果」: a figure from the plan or surveys, not a window
     if (keywords["who_handles"] or DOING_DEPARTMENT_RE.search(norm)) and not GO_ASK_RE.search(norm):
         return result("who_handles", **extra)
-    window = find_name(norm, windows)
-    if window and fold(window) not in fold(query):
-        query = f"{query} {window}".strip()  # named in romaji: search with the name as written
     if keywords["find_window"] or WANT_RE.search(scan) or window or GO_RE.search(scan) or WINDOW_ASK_RE.search(scan) \
             or GO_ASK_RE.search(norm):
         return result("find_window", **extra)

@@ -141,3 +141,8 @@ def test_an_english_question_searches_with_what_its_words_mean(assistant):
     # "care" must not pull ダブルケア rows ahead of the long-term care window.
     answer = assistant.ask("My father needs a long-term care assessment. Which office handles that?")
     assert {"window-kaigo-hoken", "window-houkatsu"} & set(top(answer))
+
+
+def test_a_window_named_in_romaji_is_searched_by_its_name_in_a_figure_question():
+    u = understand("How many people used Kirakira last year?", windows=["きらきら"])
+    assert u.figure and "きらきら" in u.query

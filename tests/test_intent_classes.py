@@ -126,6 +126,7 @@ def test_fact_cue(text, cue):
     ("きらきらはいつ開設？利用者数も", ("date", "number")),  # いつ asks the date too
     ("相談窓口の年間の相談件数", ("number",)),
     ("利用者3045人って何日間の数字？", ("number",)),
+    ("きらきら、開設から年末までの利用社数", ("number",)),  # 者 mistyped as 社
 ])
 def test_a_count_asked_about_a_period_asks_the_count(text, asks):
     assert understand(text).asks == asks
