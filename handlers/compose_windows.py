@@ -10,7 +10,8 @@ import re
 import weakref
 from typing import TYPE_CHECKING
 
-from handlers.understand import fold
+from handlers.compose_kana import KANJI_RE, MIN_READING
+from handlers.understand import fold, reading_of
 
 if TYPE_CHECKING:
     from handlers.assistant import Assistant
@@ -32,8 +33,10 @@ def _matcher(assistant: Assistant) -> tuple[re.Pattern | None, dict[str, tuple[s
     if vocabulary not in _MATCHERS:
         first_of: dict[str, tuple[str, ...]] = {}
         for route, keys in zip(vocabulary.routes, vocabulary.route_keys, strict=True):
-            for _, variants in keys:
-                for v in variants:
+            for keyword, variants in keys:
+                # A keyword's reading too (介護 → カイゴ): 「ははのかいごと…」 written in kana names the same trouble.
+                reading = reading_of(keyword) if KANJI_RE.search(keyword) else ""
+                for v in [*variants, *([reading] if len(reading) >= MIN_READING else [])]:
                     if v:
                         first_of.setdefault(v, tuple(route.first))
         links = {(tuple(route.first), tuple(other.first)) for route in vocabulary.routes for other in vocabulary.routes
@@ -88,6 +91,8 @@ def troubles(assistant: Assistant, u) -> int:
 
 # 「何から相談したらいいのか」「どこから手をつければ」: overwhelmed by more than one thing at once.
 OVERWHELMED_RE = re.compile(r"(?:何|なに|どこ)から\S{0,4}?(?:相談|手を|話|聞)")
+# 「頭がいっぱい」「いっぱいいっぱい」: overwhelmed, which with two troubles named is the one-stop window's case.
+FULL_HEAD_RE = re.compile(r"(?:頭|あたま)が\s*(?:いっぱい|一杯|パンク|ぐちゃぐちゃ)|いっぱいいっぱい|手に負えな|てにおえな")
 # 「何から始めれば」: with two troubles named, overwhelmed; alone (「働きたいけど何から始めれば」), a first step.
 WHERE_TO_START_RE = re.compile(r"(?:何|なに)から(?:始め|はじめ|どう)")
 # 「全部いっぺんに聞ける窓口」: one place for all of it — the one-stop window when two troubles are named (one trouble
@@ -126,7 +131,8 @@ def many_troubles(assistant: Assistant, u) -> bool:
     if OVERWHELMED_RE.search(u.text) or len(LISTED_RE.findall(u.text)) >= MANY - 1:
         return True
     count = troubles(assistant, u)
-    cue = UNSURE_WHERE_RE.search(u.text) or ALL_AT_ONCE_RE.search(u.text) or WHERE_TO_START_RE.search(u.text)
+    cue = UNSURE_WHERE_RE.search(u.text) or ALL_AT_ONCE_RE.search(u.text) or WHERE_TO_START_RE.search(u.text) \
+        or FULL_HEAD_RE.search(u.text)
     return count >= MANY or (count >= MANY - 1 and cue is not None)
 
 
