@@ -656,7 +656,7 @@ class Assistant:
             synonym = 1.0 if any(t in title for t in terms) else 0.5 if any(t in body for t in terms) else 0.0
             value = 0.5 * score / top + 1.0 * cover_title + 0.3 * cover_body + SYNONYM_WEIGHT * synonym + 0.3 * precision
             # A window named in a fact question (「〜っていつオープンした？」) is its topic, not its answer.
-            if kind == "window" and not asks and any(len(n) >= 3 and name_in(key := fold(n), named, plain) and key not in shared
+            if kind == "window" and not asks and any(len(n) >= 2 and name_in(key := fold(n), named, plain) and key not in shared
                                         for n in [record.name, *record.aliases]):
                 value += 1.0  # the person named this window (by a name no other window also goes by)
             if kind == "passage":

@@ -119,7 +119,7 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
         "殴られ", "叩かれ", "蹴られ", "怒鳴られ", "暴力", "いじめられ", "だまされ", "騙され", "where is", "where's",
         "who should i", "who do i", "who can help", "contact",
     ),
-    "ordinance": ("条例", "じょうれい", "ordinance", "bylaw"),
+    "ordinance": ("条例", "じょうれい", "条令", "ordinance", "bylaw"),  # 条令: a common mis-writing
     "kpi": ("指標", "目標値", "kpi", "数値目標", "成果指標", "達成目標", "目標数値", "しひょう", "indicator", "target",
             "実績値"),
     "pledge_status": ("公約", "こうやく", "マニフェスト", "まにふぇすと", "pledge", "manifesto", "未来ビジョン", "選挙の約束", "約束",
@@ -652,17 +652,20 @@ def remove_department(text: str, department: str) -> str:
 
 
 KATAKANA_CHAR_RE = re.compile(r"[ァ-ヺー]")
+KANJI_CHAR_RE = re.compile(r"[\u3400-\u9fff]+")
 
 
 def name_in(key: str, folded: str, plain: str) -> bool:
     """Whether the folded name ``key`` is written in the text as a word. ``folded`` is fold(text) and
     ``plain`` the same text before kana folding (hira2kata keeps positions): a name that ends (or starts)
     in katakana is not the head (or tail) of a longer katakana word — インクル is not インクルーシブ."""
+    # A two-kanji short name (社協, 児相) is not part of a longer kanji word either: 包括 is not 包括的.
+    edge = KANJI_CHAR_RE if len(key) <= 2 and KANJI_CHAR_RE.fullmatch(key) else KATAKANA_CHAR_RE
     start = folded.find(key)
     while start >= 0:
         end = start + len(key)
-        if not (KATAKANA_CHAR_RE.match(key[-1]) and end < len(plain) and KATAKANA_CHAR_RE.match(plain[end])) \
-                and not (KATAKANA_CHAR_RE.match(key[0]) and start > 0 and KATAKANA_CHAR_RE.match(plain[start - 1])):
+        if not (edge.match(key[-1]) and end < len(plain) and edge.match(plain[end])) \
+                and not (edge.match(key[0]) and start > 0 and edge.match(plain[start - 1])):
             return True
         start = folded.find(key, start + 1)
     return False

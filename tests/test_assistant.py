@@ -422,6 +422,11 @@ def test_a_window_name_is_not_read_inside_a_longer_katakana_word(assistant, text
         assert ids[0].startswith("window-")
 
 
+def test_a_two_kanji_short_name_is_a_window_named_but_not_inside_a_longer_word(assistant):
+    assert assistant.ask("児相の電話番号を教えてください").results[0].id == "window-jidou-soudanjo"
+    assert assistant.ask("包括的な支援体制の担当").results[0].id != "window-houkatsu"  # 包括 inside 包括的
+
+
 def test_a_short_name_that_is_also_a_window_stays_the_window(assistant):
     answer = assistant.ask("社協ってどこにあるの")
     assert answer.intent == "find_window" and answer.results[0].id == "window-shakyo"

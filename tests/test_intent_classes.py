@@ -64,6 +64,10 @@ def test_two_departments_compared(text, intent):
     assert understand(text, ["こども相談課", "こども家庭相談課"]).intent == intent
 
 
+def test_a_common_mis_writing_of_条例_is_an_ordinance_question():
+    assert understand("ごみ屋敷の条令ってある？").intent == "ordinance"
+
+
 def test_department_with_strong_who_stays_who_handles():
     assert understand("発達支援室の事業はどこの課？", DEPARTMENTS).intent == "who_handles"
 
