@@ -38,7 +38,9 @@ GOLD_SETS = {"questions": DEFAULT_GOLD, "heldout": GOLD_DIR / "heldout.yaml", "b
              "blind12": GOLD_DIR / "blind12.yaml", "blind13": GOLD_DIR / "blind13.yaml",
              "blind14": GOLD_DIR / "blind14.yaml", "blind15": GOLD_DIR / "blind15.yaml",
              "blind16": GOLD_DIR / "blind16.yaml", "blind17": GOLD_DIR / "blind17.yaml",
-             "blind18": GOLD_DIR / "blind18.yaml"}
+             "blind18": GOLD_DIR / "blind18.yaml", "blind19": GOLD_DIR / "blind19.yaml",
+             "blind20": GOLD_DIR / "blind20.yaml", "blind21": GOLD_DIR / "blind21.yaml",
+             "blind22": GOLD_DIR / "blind22.yaml"}
 
 
 @dataclass
