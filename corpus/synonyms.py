@@ -94,14 +94,16 @@ _PARTICLE = re.compile(r"(?<=[\u3400-\u9fffァ-ヺー])[にへを](?=[\u3400-\u9
 
 
 def _variants(phrase: str) -> list[str]:
-    """A phrase, its continuative form (払えない → 払えなく, 遅い → 遅く: 「言葉が遅くて心配」) and the same
-    without the particle people drop when they talk or type fast (学校に行かない → 学校行かない, お金を借り →
-    お金借り)."""
+    """A phrase, its continuative form (払えない → 払えなく, 遅い → 遅く: 「言葉が遅くて心配」), its form of a
+    state so far (行けない → 行けてない) and the same without the particle people drop when they talk or type
+    fast (学校に行かない → 学校行かない, お金を借り → お金借り)."""
     out = [phrase]
     dropped = _PARTICLE.sub("", phrase, count=1)
     if dropped != phrase and len(dropped) >= 3:
         out.append(dropped)
     for form in list(out):
+        if form.endswith("ない") and len(form) >= 4:
+            out.append(form[:-2] + "てない")  # the state so far: 学校に行けない → 学校に行けてない, 払えてない
         if form.endswith("い") and len(form) >= 3:
             out.append(form[:-1] + "く")
     return out

@@ -405,11 +405,11 @@ class Assistant:
         elif u.outside and u.intent in ("search", "find_window", "who_handles") and not self._names_ours(searcher, u) \
                 and not self.vocabulary.expand(u.text):
             u.intent = "unknown"  # 大仏の拝観料, 江ノ電の終電: not ours, however a word of it meets a pledge
-        elif u.intent == "search" and not u.figure and (compose_windows.many_troubles(self, u)
+        elif u.intent == "search" and not u.figure and (compose_windows.many_troubles(self, u, searcher)
                                                          or compose_windows.tells_situation(self, u)):
             u.intent = "find_window"  # several troubles at once, or one's own trouble told: a place to go
         elif u.intent == "who_handles" and not (u.initiative_code or u.section_code or u.department) and \
-                not any(k in STRONG_WHO for k in u.keywords) and compose_windows.many_troubles(self, u):
+                not any(k in STRONG_WHO for k in u.keywords) and compose_windows.many_troubles(self, u, searcher):
             u.intent = "find_window"  # 「借金に介護に不登校…どこから手をつければ」: no one department, the one-stop window
         elif self._asks_pledge_progress(searcher, u):
             u.intent = "pledge_status"  # 「〜はどうなった」 about something a pledge promised
@@ -566,6 +566,18 @@ class Assistant:
             return {"texts": texts, "shared": frozenset(shared)}
 
         return self._version(searcher, "window_index", build)
+
+    def _window_topics(self, searcher) -> dict[str, tuple[str, ...]]:
+        """Per version: folded topic word → the windows that list it (ひとり親 → こどもと家庭の相談室)."""
+        def build():
+            held: dict[str, list[str]] = {}
+            for window in _each(searcher, "window"):
+                if isinstance(window, Window):
+                    for topic in window.topics:
+                        held.setdefault(fold(topic), []).append(window.id)
+            return {k: tuple(v) for k, v in held.items()}
+
+        return self._version(searcher, "window_topics", build)
 
     def _specificity(self, searcher, u: Understanding) -> tuple[dict[str, float], dict[str, float]]:
         """Window id → share of the question's words the window's own facts hold, each word weighted by

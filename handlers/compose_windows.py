@@ -58,7 +58,7 @@ def _join(area: dict, a, b) -> None:
         area[rb] = ra
 
 
-def troubles(assistant: Assistant, u) -> int:
+def troubles(assistant: Assistant, u, searcher=None) -> int:
     """How many different troubles the question names: trouble areas of the routing table matched by the words
     as written, and by what each thing said in people's words means in the plan's words (「パートを切られた」
     → 生活困窮, 「働けず」 → 就労支援).
@@ -71,8 +71,14 @@ def troubles(assistant: Assistant, u) -> int:
         return 0
     folded = fold(u.text)
     things = [([(m.start(1), m.end(1))], [first_of[m.group(1)]]) for m in pattern.finditer(folded)]
+    topics = assistant._window_topics(searcher) if searcher is not None else {}
     for entry, spans in assistant.vocabulary.said(u.text):
         meant = [first_of[m] for m in pattern.findall(fold(" ".join(entry.plan)))]
+        if not meant and FOR_SOMEONE_RE.search(u.text):
+            # A worker passing on someone with several troubles: one the routing table has no row for, but a
+            # window exists for (うつ → こころの健康, 母子家庭 → ひとり親), is a trouble of its own too.
+            held = sorted({w for term in entry.plan for w in topics.get(fold(term), ())})
+            meant = [tuple(held)] if held else []
         things.append((spans, meant))
     area: dict = {}  # rows named in this question → the trouble they are part of (union-find)
     rows: set = set()
@@ -89,6 +95,9 @@ def troubles(assistant: Assistant, u) -> int:
     return len({_root(area, row) for row in rows})
 
 
+# 「NPOで母子家庭を支援しています」「民生委員です」: someone who works with people, asking for one of them.
+FOR_SOMEONE_RE = re.compile(r"NPO|民生委員|支援して(?:いる|る|います)|担当して(?:いる|る)\s*(?:方|人|ケース|利用者|世帯)|"
+                            r"ケースワーカー|相談員")
 # 「何から相談したらいいのか」「どこから手をつければ」: overwhelmed by more than one thing at once.
 OVERWHELMED_RE = re.compile(r"(?:何|なに|どこ)から\S{0,4}?(?:相談|手を|話|聞)")
 # 「頭がいっぱい」「いっぱいいっぱい」: overwhelmed, which with two troubles named is the one-stop window's case.
@@ -108,7 +117,7 @@ LISTED_RE = re.compile(r"(?<=[るたいだ])し(?=[、,\s]|[一-龥ぁ-ゖァ-�
 
 # 「家族が事件で…」「70代で一人暮らし」「中学生です」: the person tells of their own or their family's life.
 PERSONAL_RE = re.compile(r"(?:私|わたし|僕|ぼく|俺|うち|家族|夫|妻|主人|娘|息子|母|父|親|祖母|祖父|ばあちゃん|じいちゃん|"
-                         r"兄|姉|弟|妹)(?:が|は|の|も|と|に|を|で)|\d+(?:代|歳)で|\d+(?:歳|才|か月|ヶ月)の(?:子|娘|息子)|"
+                         r"兄|姉|弟|妹)\s*(?:[（(]\d+(?:歳|才|代)?[)）])?\s*(?:が|は|の|も|と|に|を|で)|\d+(?:代|歳)で|\d+(?:歳|才|か月|ヶ月)の(?:子|娘|息子)|"
                          # 「78歳、アパートの更新を…」「年寄りだと貸してくれない」: one's own age said first
                          r"^\s*\d+(?:代|歳|才)\s*[、,。]|(?:年寄り|としより|ばあさん|じいさん|婆|爺)(?:だ|です|なので|だから)|"
                          r"(?:学生|生徒)です|"
@@ -127,10 +136,10 @@ def tells_situation(assistant: Assistant, u) -> bool:
     return any(pattern.search(fold(" ".join(entry.plan))) for entry, _ in assistant.vocabulary.said(u.text))
 
 
-def many_troubles(assistant: Assistant, u) -> bool:
+def many_troubles(assistant: Assistant, u, searcher=None) -> bool:
     if OVERWHELMED_RE.search(u.text) or len(LISTED_RE.findall(u.text)) >= MANY - 1:
         return True
-    count = troubles(assistant, u)
+    count = troubles(assistant, u, searcher)
     cue = UNSURE_WHERE_RE.search(u.text) or ALL_AT_ONCE_RE.search(u.text) or WHERE_TO_START_RE.search(u.text) \
         or FULL_HEAD_RE.search(u.text)
     return count >= MANY or (count >= MANY - 1 and cue is not None)
@@ -138,8 +147,10 @@ def many_troubles(assistant: Assistant, u) -> bool:
 
 def one_stop_first(assistant: Assistant, searcher, u, windows: list) -> list:
     """``windows`` ((window, value, confident) best first) with the one-stop window moved to the front
-    when the question names several troubles at once."""
-    if not many_troubles(assistant, u):
+    when the question names several troubles at once, or says only that the person does not know where to
+    go (「何をどこに相談したらいいのか分からない」: the one-stop window's own concern)."""
+    unsure_only = UNSURE_WHERE_RE.search(u.text) is not None and troubles(assistant, u, searcher) == 0
+    if not (unsure_only or many_troubles(assistant, u, searcher)):
         return windows
     one_stop = assistant._one_stop(searcher)
     if one_stop is None:

@@ -59,7 +59,8 @@ COUNT_ASK_RE = re.compile(r"いくつ|何項目|何件|何個|幾つ|何割|何%
 # 「ケアラー支援条例の案、議会に出したのいつ？」: a step on the way to an ordinance, not the ordinance itself.
 ORDINANCE_EVENT_RE = re.compile(r"条例\S{0,2}案|議会|議案|提出|パブリックコメント|パブコメ|説明会")
 # 「公約のうち何項目達成した？」「〇△✖の数」: the tally of the report's marks, even without its total (170).
-TALLY_RE = re.compile(r"何項目\S{0,4}(?:達成|未達成|途中)|(?:達成|未達成|途中)\S{0,4}(?:は|が)?\s*(?:何項目|いくつ|幾つ)|[〇○][△▲]")
+TALLY_RE = re.compile(r"(?:何項目|何%|何割|何パーセント)\S{0,4}(?:達成|未達成|途中)|"
+                      r"(?:達成|未達成|途中)\S{0,4}(?:は|が)?\s*(?:何項目|いくつ|幾つ|何%|何割)|[〇○][△▲]")
 DEPARTMENT_HISTORY_RE = re.compile(r"課名|名前(?:が|は)?\s*変わ|(?:何|なん)て名前|名前(?:は|って)\s*(?:何|なに|なん)|今の名前|いまの名前|新しい名前|前の名前|なくなった|まだある")
 # 「こども相談課とこども家庭相談課ってちがうの？」: two departments compared (one may be the other's old name).
 SAME_OR_NOT_RE = re.compile(r"ちが|違|同じ|おなじ|別|べつ|一緒|いっしょ|関係")
@@ -160,7 +161,8 @@ KPI_RE = re.compile(r"(率|割合|数|件数|人数)[のは]?\s*(目標|実績|�
 # something promised. Whether it is a pledge is decided against the pledges (the assistant checks the topic).
 STATUS_CUE_RE = re.compile(
     r"どうなった|どうなって(?:る|い)|結局|けっきょく|どこまで進|進んで(?:る|いる|います|ます)|"
-    r"(?:何か|なにか)(?:した|やった)|って(?:言って|いって|話|約束)|と(?:言って|いって)(?:た|まし|い)|"
+    # (「働きたいって言ってる」 is a family member's wish, not something promised)
+    r"(?:何か|なにか)(?:した|やった)|(?<!たい)って(?:言って|いって|話|約束)|(?<!たい)と(?:言って|いって)(?:た|まし|い)|"
     r"(?:keep|kept|keeping)\s+(?:his|her|the|their|that)\s+promise|did the mayor|has the mayor|what happened to",
     re.I,
 )
@@ -218,6 +220,8 @@ WINDOW_ASK_RE = re.compile(
     r"(?:使え|利用でき|貸して(?:もらえ|くれ)|借りられ|受けられ|もらえ|出)る(?:の|って|と)\s*(?:[?？]|$|本当|ほんと|聞い|きい)|"
     r"(?:とこ|ところ|場所|しくみ|仕組み|制度)[、,\s]?\S{0,8}?(?:ある|あった)(?:よね|っけ|はず|[?？])|"
     r"(?:払え|返せ|働け|通え|暮らせ|生活でき|食べていけ|暮らしていけ)(?:そうに|そうも)?(?:ない|なく|ません)|限界|"
+    # 「少しずつ働く準備から支援してもらえる制度を探してます」: looking for a service
+    r"(?:制度|しくみ|仕組み|支援|窓口|相談先|ところ|所|場所)を\s*(?:探して|さがして)|"
     # English: "Is there any support for …", "How do I apply for …", "Who can check on her", "Can the city arrange …",
     # "I need someone to …": a person asking for a service or a place to go.
     r"(?i:\bis there (?:any|an?|some)?\s*(?:[\w-]+\s+){0,4}?(?:support|help|care|services?|programs?|places?|phone|"
@@ -240,6 +244,8 @@ GO_ASK_RE = re.compile(r"どこ(?:の(?:課|部署|窓口))?[にへさ]?(?:行�
                        r"まずどこ|(?:申請|申し込み|申込|手続き)(?:について|のこと|の仕方|方法)\S{0,3}(?:聞きたい|知りたい|教えて)|"
                        # 「私らが死んだあと誰が管理してくれるのか」: who will help, not which department
                        r"(?:誰|だれ)が\S{0,10}?[てで](?:くれる|もらえる)|どこか(?:で|に)\S{0,6}?[てで](?:くれ|もらえ)|"
+                       # 「どこにつなげばいい」 (a helper passing a person on), 「申請はどこの課？」 (going to apply)
+                       r"どこ(?:に|へ)?\s*(?:つなげ|繋げ|つなぐ|繋ぐ|紹介すれ)|(?:申請|申し込み|申込|手続き)(?:は|って)\s*どこ|"
                        r"where (?:do|should|can) (?:i|we) (?:go|ask|report|get|find|apply|turn|sign up|register|call)", re.I)
 # 「最新値と目標」「相談件数を減らす目標」: an indicator's value and target.
 KPI_ASK_RE = re.compile(r"(?:最新値|現状値|実績値|直近値|現在値)\S{0,3}目標|目標\S{0,3}(?:最新値|現状値|実績)|"
@@ -402,7 +408,7 @@ OUTSIDE_RE = re.compile(
     r"ラーメン|丼|ランチ|ディナー|グルメ|おいし|美味し|飲食店|レストラン|居酒屋|食べ歩き|お土産|おみやげ|スイーツ|寿司|"
     r"拝観|参拝|御朱印|観光スポット|見どころ|紅葉|あじさい|紫陽花|花火|初詣|"
     r"終電|始発|時刻表|最終(?:電車|便|バス)?(?:は|って)?\s*何時|何時発|混む|混んで|混みます|天気|気温|降水|"
-    r"雨(?:が|は)?\s*(?:降|ふ|[?？]|$)|晴れ|ホテル|旅館|お店|プレゼント|誕生日|"
+    r"雨(?:が|は)?\s*(?:降|ふ|[?？]|$)|晴れ|ホテル|旅館|お店|プレゼント|誕生日|(?:ごみ|ゴミ)の日|燃え(?:る|ない)(?:ごみ|ゴミ)|"
     r"何分|行き方|道順|徒歩で|安い駐車場|駐車場(?:は|って)?(?:ある|空いて)|駐車料金|ramen|restaurant|weather|hotel|temple|shrine|sightseeing|timetable", re.I)
 # … unless the question also speaks of what we do hold (公約, 条例, 窓口, 相談, 福祉, 車いす…).
 OURS_RE = re.compile(r"相談|支援|福祉|介護|障害|障がい|子育て|公約|マニフェスト|条例|担当|窓口|施策|取組|取り組み|"

@@ -275,7 +275,8 @@ def test_off_topic_question_is_unknown_and_says_what_we_can_do(assistant):
 @pytest.mark.parametrize("text", ["鎌倉大仏の拝観料っていくら？", "大船駅の近くでおいしいラーメン屋さん教えて",
                                   "明日の江ノ電って混むかな", "江ノ電の鎌倉駅の終電って何時", "any good ramen shops?",
                                   "大船駅から長谷寺まで歩いて何分？", "鶴岡八幡宮の近くで安い駐車場ある？",
-                                  "江ノ電の鎌倉駅、最終は何時？", "明日の鎌倉って雨？", "孫の誕生日プレゼント何がいいかしら"])
+                                  "江ノ電の鎌倉駅、最終は何時？", "明日の鎌倉って雨？", "孫の誕生日プレゼント何がいいかしら",
+                                  "燃えないゴミの日っていつ？"])
 def test_tourist_and_shop_questions_are_not_answered_with_a_loose_pledge(assistant, text):
     answer = assistant.ask(text)
     assert answer.intent == "unknown" and not answer.confident
@@ -294,6 +295,20 @@ def test_words_we_call_off_topic_never_occur_in_the_sources():
 
     text = "".join(p.read_text(encoding="utf-8") for p in sorted(SOURCES.glob("*.txt")))
     assert not OUTSIDE_RE.findall(text)
+
+
+@pytest.mark.parametrize("text", ["中1の娘が連休明けから学校に行けてない", "一人暮らしの母（85）が足腰弱ってきた。介護って何から始めれば"])
+def test_a_situation_told_in_other_forms_gets_a_window(assistant, text):
+    # 行けてない (a state so far) is 行けない; 母（85）が is the person's mother, age in brackets.
+    answer = assistant.ask(text)
+    assert answer.intent == "find_window" and answer.results[0].kind == "window" and answer.confident
+
+
+@pytest.mark.parametrize("text", ["何をどこに相談したらいいのか分からない。とりあえず市役所のどこに行けばいい？",
+                                  "NPOで母子家庭を支援しています。お母さんがうつで、上の子が不登校、家賃も滞納。まずどこに？"])
+def test_not_knowing_where_or_a_worker_with_several_troubles_gets_the_one_stop_window(assistant, searcher, text):
+    one_stop = next(w for w in searcher.all("window") if w.one_stop)
+    assert assistant.ask(text).results[0].id == one_stop.id
 
 
 def test_a_degree_word_does_not_hide_a_trouble(assistant):

@@ -64,6 +64,19 @@ def test_two_departments_compared(text, intent):
     assert understand(text, ["こども相談課", "こども家庭相談課"]).intent == intent
 
 
+@pytest.mark.parametrize("text", ["娘が働きたいって言ってるんだけど就職の相談どこ？", "民生委員です。どこにつなげばいいでしょう",
+                                  "母の要介護認定、申請はどこの課ですか", "少しずつ働く準備から支援してもらえる制度を探してます"])
+def test_a_place_to_go_asked_in_other_words(text):
+    u = understand(text)
+    assert u.intent == "find_window" and not u.status_cue  # 「働きたいって言ってる」 is a wish, not a promise
+
+
+@pytest.mark.parametrize("text", ["市長の公約、何％くらい達成したの", "公約の〇△✖、結局何項目達成したんだっけ"])
+def test_the_reports_tally_asked_without_its_total(text):
+    u = understand(text)
+    assert u.intent == "search" and u.count
+
+
 def test_a_common_mis_writing_of_条例_is_an_ordinance_question():
     assert understand("ごみ屋敷の条令ってある？").intent == "ordinance"
 
