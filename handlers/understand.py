@@ -162,7 +162,8 @@ KPI_RE = re.compile(r"(率|割合|数|件数|人数)[のは]?\s*(目標|実績|�
 STATUS_CUE_RE = re.compile(
     r"どうなった|どうなって(?:る|い)|結局|けっきょく|どこまで進|進んで(?:る|いる|います|ます)|"
     # (「働きたいって言ってる」 is a family member's wish, not something promised)
-    r"(?:何か|なにか)(?:した|やった)|(?<!たい)って(?:言って|いって|話|約束)|(?<!たい)と(?:言って|いって)(?:た|まし|い)|"
+    r"(?:何か|なにか)(?:した|やった)|(?<!たい)って(?:言って|いって|話|約束)(?:た|る|ました|います)?(?:よね|よな|っけ|けど)?|"
+    r"(?<!たい)と(?:言って|いって)(?:た|まし|い)(?:た|よね|っけ)?|"
     r"(?:keep|kept|keeping)\s+(?:his|her|the|their|that)\s+promise|did the mayor|has the mayor|what happened to",
     re.I,
 )

@@ -311,6 +311,16 @@ def test_not_knowing_where_or_a_worker_with_several_troubles_gets_the_one_stop_w
     assert assistant.ask(text).results[0].id == one_stop.id
 
 
+def test_a_promise_told_in_everyday_words_finds_its_pledge(assistant, searcher):
+    answer = assistant.ask("貧しい家の子の勉強をみる所を増やすって言ってたよね、どうなった？")
+    assert answer.intent == "pledge_status"
+    assert "学習支援" in searcher.get(answer.results[0].id).text
+
+
+def test_a_child_slow_to_walk_is_a_development_question(assistant):
+    assert assistant.ask("1歳半なのにまだ歩かない。どこに相談すれば").results[0].id == "window-hattatsu-shien"
+
+
 def test_a_degree_word_does_not_hide_a_trouble(assistant):
     # 「生活費がもうない」 is 「生活費がない」 said with feeling: a money window, not 「見つかりませんでした」.
     answer = assistant.ask("夫の会社が倒産して給料が入らなくなった。来月の生活費がもうない")
