@@ -56,6 +56,7 @@ from handlers import (
 from handlers.answer import Answer, Detail, Intent, Result, Suggestion
 from handlers.understand import (
     CONTACT_RE,
+    INTENT_WORDS,
     KEPT_CUE_RE,
     OURS_RE,
     PROGRESS_FILLER_RE,
@@ -452,7 +453,9 @@ class Assistant:
                      self._weighted_cover(searcher, replace(u, query=topic), [hits[0][3]])) if hits else 0.0
         if pledge < PLEDGE_TOPIC:
             return False
-        if enacted and not u.status_cue:  # 「〜条例は制定された？」: a pledge only when it fits better than any ordinance
+        promised = any(k in INTENT_WORDS["pledge_status"] for k in u.keywords)  # 「〜って公約、条例は作った？」
+        if enacted and not (u.status_cue or promised):
+            # 「〜条例は制定された？」: a pledge only when it fits better than any ordinance
             ordinances = self._hits(searcher, u, {"ordinance"}, limit=3)
             # An ordinance by that name exists, so it was enacted: the ordinance answers (屋外広告物条例).
             return not ordinances or self._relevance(u, ordinances[0][3]) < min(pledge, RELEVANT)

@@ -77,6 +77,12 @@ def test_the_reports_tally_asked_without_its_total(text):
     assert u.intent == "search" and u.count
 
 
+def test_a_promise_to_make_an_ordinance_asked_with_公約_is_the_pledge(madoguchi_runtime):
+    # The ordinance exists, but the question asks about the promise (公約) to make it: its status answers.
+    answer = madoguchi_runtime.assistant.ask("電柱をなくして歩道を広げるって公約、条例は作った？")
+    assert answer.intent == "pledge_status" and answer.results[0].kind == "pledge"
+
+
 def test_a_common_mis_writing_of_条例_is_an_ordinance_question():
     assert understand("ごみ屋敷の条令ってある？").intent == "ordinance"
 
