@@ -109,6 +109,14 @@ def _variants(phrase: str) -> list[str]:
     return out
 
 
+def holds(folded: str, key: str) -> bool:
+    """Whether the folded text holds a phrase; a phrase that starts with a digit (2歳) only where no digit
+    comes before it (22歳 is not 2歳)."""
+    if key[:1].isdigit():
+        return re.search(rf"(?<!\d){re.escape(key)}", folded) is not None
+    return key in folded
+
+
 def _words(folded: str) -> str:
     return " ".join("".join(c if c.isalnum() else " " for c in folded).split())
 
@@ -148,7 +156,7 @@ def matches(text: str, synonyms: list[Synonym] | tuple[Synonym, ...] | None = No
     found = []
     for entry in synonyms:
         patterns, keys = _keys(entry)
-        if any(key in folded for key in keys):
+        if any(holds(folded, key) for key in keys):
             found.append(entry)
             continue
         if patterns:

@@ -31,7 +31,8 @@ def _together(synonyms: Sequence[Synonym]) -> list[tuple[tuple[tuple[str, ...], 
 def _spans(key: str, folded: str) -> list[tuple[int, int]]:
     out, start = [], folded.find(key)
     while start >= 0 and key:
-        out.append((start, start + len(key)))
+        if not (key[0].isdigit() and start > 0 and folded[start - 1].isdigit()):  # 22歳 holds no 2歳
+            out.append((start, start + len(key)))
         start = folded.find(key, start + 1)
     return out
 

@@ -190,3 +190,10 @@ def test_no_fitting_window_offers_windows_and_the_one_stop_window(assistant, mad
 def test_an_ordinance_is_found_by_what_it_does(assistant):
     answer = assistant.ask("設備投資の固定資産税を軽減する条例")
     assert answer.results[0].id == "ordinance-a9436c4be7"
+
+
+def test_a_phrase_that_starts_with_a_digit_is_not_read_inside_a_longer_number():
+    toddler = _entry(["2歳"], ["乳幼児"], 1)
+    vocabulary = Vocabulary([toddler], [])
+    assert vocabulary.expand("2歳の子と遊べる場所") == ("乳幼児",)
+    assert vocabulary.expand("22歳、ずっと働いてない") == ()  # 22歳 is not 2歳
