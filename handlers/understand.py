@@ -447,7 +447,7 @@ FACT_CUES = (
     ("date", re.compile(r"いつ|何年|なんねん|何月|何日|始まった|はじまった|始めた|できた日|制定された日|開設|開始|when", re.I)),
     ("number", re.compile(rf"(?:利用[者社]|相談|参加者|登録者|受付)(?:件)?数|件数|{HOW_MANY}|{HOW_MUCH}|how many|percent", re.I)),
     ("meaning", re.compile(r"どういう意味|意味は|意味って|とは[?？]?$|って(?:なに|何|なん)(?:ですか|なの|[?？]|$)|定義|what is|meaning|"
-                           r"(?:どういう|どんな|どのような)(?:人|ひと|方|もの|制度|仕組み|しくみ|団体|役割|子|こども|家庭|状態|こと)|"
+                           r"(?:どういう|どんな|どのような)(?:立場の)?(?:人|ひと|方|もの|制度|仕組み|しくみ|団体|役割|子|こども|家庭|状態|こと)|"
                            r"(?:の|を)こと(?:を)?(?:言う|いう|指す|さす)", re.I)),
     ("trend", re.compile(r"増えて|減って|ふえて|へって|増加|減少|推移|変化|傾向|増えた|減った")),
     ("survey", re.compile(r"アンケート|調査結果|市民調査|意識調査|survey", re.I)),
@@ -809,6 +809,8 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
         return result("search", **extra)  # 「何人」「何％」「アンケート結果」: a figure from the plan or surveys, not a window
     if (keywords["who_handles"] or DOING_DEPARTMENT_RE.search(norm)) and not GO_ASK_RE.search(norm):
         return result("who_handles", **extra)
+    if "meaning" in fact_cues(norm) and not (window or GO_ASK_RE.search(norm) or WHERE_TO_GO_RE.search(norm)):
+        return result("search", **extra)  # 「保護司ってどういう立場の人？給料出るの？」: what a thing is, not where to go
     if keywords["find_window"] or WANT_RE.search(scan) or window or GO_RE.search(scan) or WINDOW_ASK_RE.search(scan) \
             or GO_ASK_RE.search(norm):
         return result("find_window", **extra)

@@ -83,6 +83,13 @@ def test_a_promise_to_make_an_ordinance_asked_with_公約_is_the_pledge(madoguch
     assert answer.intent == "pledge_status" and answer.results[0].kind == "pledge"
 
 
+@pytest.mark.parametrize("text", ["民生委員ってどういう立場の人？お金もらえるの？", "ケアラーってどういう人のこと？手当は出るの？"])
+def test_what_a_thing_is_stays_a_search_beside_a_can_i_get_cue(text):
+    # 「〜出るの？」 asks about the thing defined, not where the asker can get it.
+    u = understand(text)
+    assert u.intent == "search" and "meaning" in u.asks
+
+
 def test_a_common_mis_writing_of_条例_is_an_ordinance_question():
     assert understand("ごみ屋敷の条令ってある？").intent == "ordinance"
 
