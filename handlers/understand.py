@@ -349,7 +349,7 @@ _KANA_DIGITS = {
 _KANA_DIGIT_RE = "|".join(sorted(_KANA_DIGITS, key=len, reverse=True))
 KANA_NUMBER_RE = re.compile(
     rf"(?P<word>{_PLEDGE_WORD_RE}|施策|政策|せさく|せいさく|ばんごう)\s*(?:の|は|ばん)?\s*(?P<run>(?:{_KANA_DIGIT_RE})+)"
-    r"(?=ばん|ごう|の|は|って|$|[\s?？!！。、])"
+    r"(?=ばん|ごう|の|は|って|どう|たっせい|達成|しんちょく|進捗|$|[\s?？!！。、])"
 )
 
 # 「ななじゅういちばんの公約」: the numeral before 番 and a pledge word.
@@ -358,8 +358,13 @@ KANA_NUMBER_BEFORE_RE = re.compile(
 )
 
 
+# 「なな じゅう に ばん」: a numeral spelled in kana words with spaces between them (whole words only).
+_SPACED_NUMERAL_RE = re.compile(rf"(?<![ぁ-ゖ])(?:{_KANA_DIGIT_RE})+(?:[ \u3000]+(?:{_KANA_DIGIT_RE})+)+(?![ぁ-ゖ])")
+
+
 def kana_numbers(text: str) -> str:
     """A numeral spelled in hiragana right after a pledge/policy word becomes digits: こうやくじゅうきゅう → こうやく19."""
+    text = _SPACED_NUMERAL_RE.sub(lambda m: re.sub(r"[ \u3000]+", "", m.group(0)), text)
 
     def replace(match: re.Match) -> str:
         run = match.group("run")
@@ -708,7 +713,8 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     norm = normalize(raw)
     # 「ははの かいごと むすこの ひきこもり」: kana written with a space between words (as on a phone for the
     # elderly) is read as one phrase, so cue words and the vocabulary meet it.
-    norm = KANA_SPACES_RE.sub("", norm)
+    # (a numeral in kana first: the spaces around 「こうやく　じゅうろく　どうなった」 say where it ends)
+    norm = KANA_SPACES_RE.sub("", kana_numbers(norm))
     norm = DEGREE_RE.sub("", norm)
     norm = unify_codes(kanji_numbers(kana_numbers(standardize(norm))))
     english = is_english(norm)

@@ -252,7 +252,7 @@ def test_department_written_in_kana_is_found_by_its_reading():
     assert (u.intent, u.department) == ("department", "障害福祉課")
 
 
-@pytest.mark.parametrize("text,number", [("こうやくじゅうきゅう", 19), ("こうやくひゃくろくじゅうに", 162), ("公約にじゅうの進捗", 20),
+@pytest.mark.parametrize("text,number", [("こうやくじゅうきゅう", 19), ("こうやく　じゅうろく　どうなった", 16), ("こうやくじゅうろくどうなった", 16), ("なな じゅう に ばんの公約", 72), ("こうやくひゃくろくじゅうに", 162), ("公約にじゅうの進捗", 20),
                                          ("さんじゅうよんばんの公約はできた？", 34), ("はちばんめのやくそく", 8),
                                          ("ｺｳﾔｸ 98 ｼﾝﾁｮｸ", 98)])
 def test_pledge_numbers_spelled_in_hiragana(text, number):
