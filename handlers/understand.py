@@ -61,7 +61,8 @@ ORDINANCE_EVENT_RE = re.compile(r"条例\S{0,2}案|議会|議案|提出|パブ�
 # 「公約のうち何項目達成した？」「〇△✖の数」: the tally of the report's marks, even without its total (170).
 TALLY_RE = re.compile(r"(?:何項目|何%|何割|何パーセント)\S{0,4}(?:達成|未達成|途中)|"
                       r"(?:達成|未達成|途中)\S{0,4}(?:は|が)?\s*(?:何項目|いくつ|幾つ|何%|何割)|[〇○][△▲]")
-DEPARTMENT_HISTORY_RE = re.compile(r"課名|名前(?:が|は)?\s*変わ|(?:何|なん)て名前|名前(?:は|って)\s*(?:何|なに|なん)|今の名前|いまの名前|新しい名前|前の名前|なくなった|まだある")
+DEPARTMENT_HISTORY_RE = re.compile(r"課名|名前(?:が|は)?\s*変わ|(?:何|なん)て名前|名前(?:は|って)\s*(?:何|なに|なん)|昔の名前|以前の名前|"
+                                   r"今は\s*(?:何|なに|どこの)課|(?:何|なに)課になって|今の名前|いまの名前|新しい名前|前の名前|なくなった|まだある")
 # 「こども相談課とこども家庭相談課ってちがうの？」: two departments compared (one may be the other's old name).
 SAME_OR_NOT_RE = re.compile(r"ちが|違|同じ|おなじ|別|べつ|一緒|いっしょ|関係")
 CONTACT_RE = re.compile(r"電話番号|電話|メール|連絡先|ファックス|fax|内線", re.I)
@@ -144,6 +145,7 @@ WANT_RE = re.compile(r"(?<!知り)(?<!聞き)(?<!しり)(?<!きき)たい(?:で�
                      r"(?:る|える|れる|める|せる|ける|げる|べる|きる)(?:ところ|所|場所)")
 # 「どこ行けばいい」「どこに知らせたら」「どうやったら使える」: asking where to go or how to start, in any wording.
 GO_RE = re.compile(r"どこ[にへで]?(?:行|い|聞|き|連絡|電話|知らせ|相談|申し?込|届け|頼)|"
+                   r"(?:もうしこみ|しんせい|そうだん|といあわせ)(?:さき|まどぐち)?\s*(?:は|って)?\s*どこ|"
                    r"どう(?:やったら|やって|すれば|したら)(?:使|つか|利用|申し?込|受け|相談|頼)|"
                    r"(?:申し?込み?|申請|相談|問い?合わせ|届け?出?)(?:先|窓口)?\s*(?:は|って)?\s*どこ")
 # 「相談できる？」「相談先ある？」「申込みはどこ？」「Who should I contact?」: the person asks where to go, whatever
@@ -207,7 +209,10 @@ HELP_RE = re.compile(
     r"what (?:can|do) (?:you|this (?:assistant|bot|service)) do|"
     r"what (?:kinds? of |sorts? of )?(?:questions|things|topics) (?:can|do) (?:you|i)|how (?:do|can) i use (?:this|you)|"
     r"what can i ask|(?:どんな|どういう|何の|なんの)(?:こと|質問|話)(?:に|を|が)?\s*(?:答え|こたえ|聞け|きけ)|"
-    r"(?:どんな|どういう|何の|なんの)質問(?:が|を)?\s*(?:でき|すれば|したら|していい)",
+    r"(?:どんな|どういう|何の|なんの)質問(?:が|を)?\s*(?:でき|すれば|したら|していい)|"
+    # 「ほかに何ができるんですか？」「いろいろ聞いてもいいですか？」 with no topic of their own
+    r"(?:^|[。、！!\s])(?:ほかに|他に)\s*(?:何|なに)が\s*(?:でき|聞け|きけ)|"
+    r"(?:いろいろ|色々|ちょっと|少し)\s*(?:聞いて|きいて|質問して)(?:も)?\s*(?:いい|良い|よい|大丈夫)",
     re.I,
 )
 # A person's situation and "is there help / where do I apply": 支援はありますか, 相談先ある？, 申込先は, 制度は,
@@ -414,7 +419,7 @@ OUTSIDE_RE = re.compile(
     r"ラーメン|丼|ランチ|ディナー|グルメ|おいし|美味し|飲食店|レストラン|居酒屋|食べ歩き|お土産|おみやげ|スイーツ|寿司|"
     r"拝観|参拝|御朱印|観光スポット|見どころ|紅葉|あじさい|紫陽花|花火|初詣|"
     r"終電|始発|時刻表|最終(?:電車|便|バス)?(?:は|って)?\s*何時|何時発|混む|混んで|混みます|天気|気温|降水|"
-    r"雨(?:が|は)?\s*(?:降|ふ|[?？]|$)|晴れ|ホテル|旅館|お店|プレゼント|誕生日|(?:ごみ|ゴミ)の日|燃え(?:る|ない)(?:ごみ|ゴミ)|"
+    r"雨(?:が|は)?\s*(?:降|ふ|[?？]|$)|晴れ|ホテル|旅館|お店|プレゼント|誕生日|(?:ごみ|ゴミ)の日|燃え(?:る|ない)(?:ごみ|ゴミ)|投票日|投票所|期日前投票|"
     r"何分|行き方|道順|徒歩で|安い駐車場|駐車場(?:は|って)?(?:ある|空いて)|駐車料金|ramen|restaurant|weather|hotel|temple|shrine|sightseeing|timetable", re.I)
 # … unless the question also speaks of what we do hold (公約, 条例, 窓口, 相談, 福祉, 車いす…).
 OURS_RE = re.compile(r"相談|支援|福祉|介護|障害|障がい|子育て|公約|マニフェスト|条例|担当|窓口|施策|取組|取り組み|"
@@ -793,6 +798,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
         # 「X課の取組って全部でどれくらいある？」「何件？」: how many it handles, which its page counts
         rest = re.sub(r"((どれ|どの)(くらい|ぐらい)|いくつ|何件|件数|数|"
                       r"担当(して)?(いる|る)?|取り?組み?|とりくみ|事業|施策|仕事|業務|一覧|全部(で)?|すべて|全て|内容|何|なに|"
+                      r"ざっくり|ざっと|簡単に|かんたんに|みたい|みせて|知りたい|しりたい|"
                       r"やって(る|いる)?|してる|いること|こと|について|見たい|見せて|リスト|教えて(ください)?|ですか|"
                       # 「X課は何部？」「X課ってどこの部？」「X課が受け持ってる計画の取組ある？」 ask about the department
                       r"(何|どこの|どの)?(部|局)(の課)?|課|どこ|所属|ある|受け持って(る|いる)?|受け持ち|(地域)?福祉計画|計画|って|"
@@ -805,7 +811,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
         asks_history = (DEPARTMENT_HISTORY_RE.search(norm) or (
             SAME_OR_NOT_RE.search(norm) and find_department(remove_department(norm, department), departments)
         )) and not WHERE_TO_GO_RE.search(norm)
-        if (not rest or asks_role or asks_contact or asks_history) and not strong_who:
+        if asks_history or ((not rest or asks_role or asks_contact) and not strong_who):
             return result("department", department=department, **extra)
         extra["department"] = department
 

@@ -276,7 +276,7 @@ def test_off_topic_question_is_unknown_and_says_what_we_can_do(assistant):
                                   "明日の江ノ電って混むかな", "江ノ電の鎌倉駅の終電って何時", "any good ramen shops?",
                                   "大船駅から長谷寺まで歩いて何分？", "鶴岡八幡宮の近くで安い駐車場ある？",
                                   "江ノ電の鎌倉駅、最終は何時？", "明日の鎌倉って雨？", "孫の誕生日プレゼント何がいいかしら",
-                                  "燃えないゴミの日っていつ？"])
+                                  "燃えないゴミの日っていつ？", "次の市議選の投票日はいつ？"])
 def test_tourist_and_shop_questions_are_not_answered_with_a_loose_pledge(assistant, text):
     answer = assistant.ask(text)
     assert answer.intent == "unknown" and not answer.confident
@@ -315,6 +315,16 @@ def test_a_promise_told_in_everyday_words_finds_its_pledge(assistant, searcher):
     answer = assistant.ask("貧しい家の子の勉強をみる所を増やすって言ってたよね、どうなった？")
     assert answer.intent == "pledge_status"
     assert "学習支援" in searcher.get(answer.results[0].id).text
+
+
+def test_the_citys_debt_is_not_a_personal_loan(assistant, searcher):
+    answer = assistant.ask("鎌倉市の借金って減ってるの？")
+    assert answer.results[0].kind in ("fact", "passage") and "市債" in searcher.get(answer.results[0].id).text
+
+
+def test_a_kana_only_where_to_apply_question_gets_the_window(assistant):
+    answer = assistant.ask("しょうがいしゃてちょう　しんせい　どこ")
+    assert answer.intent == "find_window" and answer.results[0].id == "window-shougai-fukushi"
 
 
 def test_a_child_slow_to_walk_is_a_development_question(assistant):

@@ -56,6 +56,16 @@ def test_what_a_department_covers(text):
     assert u.intent == "department"
 
 
+@pytest.mark.parametrize("text", ["こども相談課って今は何課になってるの？", "こども家庭相談課って昔の名前なに"])
+def test_a_departments_other_name_is_asked_of_the_department(text):
+    assert understand(text, ["こども相談課", "こども家庭相談課"]).intent == "department"  # even with 何課
+
+
+@pytest.mark.parametrize("text", ["生活福祉課の仕事　ざっくり", "生活福祉課の取組一覧をみたい"])
+def test_a_departments_work_asked_loosely(text):
+    assert understand(text, ["生活福祉課"]).intent == "department"
+
+
 @pytest.mark.parametrize("text, intent", [
     ("こども相談課とこども家庭相談課ってちがうの？", "department"),  # two departments compared
     ("こども家庭相談課と同じ建物に相談窓口ある？", "find_window"),  # one department: 同じ is no comparison
@@ -99,6 +109,7 @@ def test_department_with_strong_who_stays_who_handles():
 
 
 @pytest.mark.parametrize("text", ["このボットで何ができるの？", "こんにちはー、はじめて使います", "このLINEって何を聞けるの？",
+                                  "ありがとう。ほかに何ができるの？", "父の代わりにいろいろ聞いてもいいですか？",
                                   "おはようございます。ここって何が聞けるんですか？", "はじめまして。どうやって質問すればいい？"])
 def test_help(text):
     assert understand(text).intent == "help"
