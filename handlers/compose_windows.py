@@ -100,8 +100,9 @@ FOR_SOMEONE_RE = re.compile(r"NPO|民生委員|支援して(?:いる|る|いま�
                             r"ケースワーカー|相談員")
 # 「何から相談したらいいのか」「どこから手をつければ」: overwhelmed by more than one thing at once.
 OVERWHELMED_RE = re.compile(r"(?:何|なに|どこ)から\S{0,4}?(?:相談|手を|話|聞)")
-# 「頭がいっぱい」「いっぱいいっぱい」: overwhelmed, which with two troubles named is the one-stop window's case.
-FULL_HEAD_RE = re.compile(r"(?:頭|あたま)が\s*(?:いっぱい|一杯|パンク|ぐちゃぐちゃ)|いっぱいいっぱい|手に負えな|てにおえな")
+# 「頭がいっぱい」「いっぱいいっぱい」「もうどうしたらいいか」: overwhelmed, which with two troubles named is the one-stop window's case.
+FULL_HEAD_RE = re.compile(r"(?:頭|あたま)が\s*(?:いっぱい|一杯|パンク|ぐちゃぐちゃ)|いっぱいいっぱい|手に負えな|てにおえな|"
+                          r"もう\s*どう(?:したら|すれば)いい(?:の)?か")
 # 「何から始めれば」: with two troubles named, overwhelmed; alone (「働きたいけど何から始めれば」), a first step.
 WHERE_TO_START_RE = re.compile(r"(?:何|なに)から(?:始め|はじめ|どう)")
 # 「全部いっぺんに聞ける窓口」: one place for all of it — the one-stop window when two troubles are named (one trouble

@@ -394,7 +394,8 @@ def test_figure_question_answers_with_the_fact_that_states_it(assistant, searche
                                   "家賃も滞ってるし、父は物忘れがひどいし、息子は学校に行かない。どこから手をつければ",
                                   "母の介護と自分の失業、全部いっぺんに聞いてもらえる窓口ある？",
                                   # kana only: routing keywords are met by their readings (かいご, ひきこもり)
-                                  "ちちの かいごと むすめの ひきこもりで あたまが いっぱいです"])
+                                  "ちちの かいごと むすめの ひきこもりで あたまが いっぱいです",
+                                  "夫は失業中で、娘は部屋から出てこない。もうどうしたらいいのか"])
 def test_several_troubles_at_once_lead_to_the_one_stop_window(assistant, searcher, text):
     one_stop = next(w for w in searcher.all("window") if w.one_stop)
     answer = assistant.ask(text)
