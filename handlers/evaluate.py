@@ -41,7 +41,8 @@ GOLD_SETS = {"questions": DEFAULT_GOLD, "heldout": GOLD_DIR / "heldout.yaml", "b
              "blind18": GOLD_DIR / "blind18.yaml", "blind19": GOLD_DIR / "blind19.yaml",
              "blind20": GOLD_DIR / "blind20.yaml", "blind21": GOLD_DIR / "blind21.yaml",
              "blind22": GOLD_DIR / "blind22.yaml", "blind23": GOLD_DIR / "blind23.yaml",
-             "blind24": GOLD_DIR / "blind24.yaml"}
+             "blind24": GOLD_DIR / "blind24.yaml", "blind25": GOLD_DIR / "blind25.yaml",
+             "blind26": GOLD_DIR / "blind26.yaml"}
 
 
 @dataclass
