@@ -1458,7 +1458,8 @@ class Assistant:
         # The progress words (けっきょく, できたんですか) are not content the records must hold.
         topic = _without_progress_cues(u.query) if asks_progress else u.query
         # Off our topic only when no word of our domain (保育, 人口, 介護…) is in it and the records hold little of it.
-        if hits and not self._names_ours(searcher, u) and not OURS_RE.search(u.text) and \
+        # (a question asking a survey's finding or a figure is ours, whatever its words)
+        if hits and not u.asks and not self._names_ours(searcher, u) and not OURS_RE.search(u.text) and \
                 self._weighted_cover(searcher, replace(u, query=topic), [h[3] for h in hits[:3]]) < OFF_TOPIC_COVER:
             if u.status_cue:  # 「〜って話、実現した？」: something was promised; the nearest pledges, said to be unsure
                 pledges = [h for h in self._hits(searcher, u, {"pledge"}, limit=3, query=topic)

@@ -56,6 +56,7 @@ BARE_NUMBER_RE = re.compile(r"^\s*(?:no\.?|#|第)?\s*(\d{1,3})\s*(?:番目?|項�
 COUNT_RE = re.compile(r"(?<![\d第])(\d{1,3})\s*(?:項目|件|個|本)?\s*(?:の\s*(?:公約|マニフェスト|約束|取組|施策))?\s*(?:のうち|の中で|中)|(?<![\d第.#])(\d{1,3})\s*(?:項目|件|個)(?!め|目)")
 # 「達成はいくつ」「何項目達成」: a count over the pledges, answered by the report's own statement.
 COUNT_ASK_RE = re.compile(r"いくつ|何項目|何件|何個|幾つ|何割|何%|何パーセント|割合|how many")
+ORDINANCE_ASK_RE = re.compile(r"目的|内容|趣旨|いつ|制定|施行|名前|名称|どんな|どういう|何を|なにを")
 # 「ケアラー支援条例の案、議会に出したのいつ？」: a step on the way to an ordinance, not the ordinance itself.
 ORDINANCE_EVENT_RE = re.compile(r"条例\S{0,2}案|議会|議案|提出|パブリックコメント|パブコメ|説明会")
 # 「公約のうち何項目達成した？」「〇△✖の数」: the tally of the report's marks, even without its total (170).
@@ -226,6 +227,8 @@ WINDOW_ASK_RE = re.compile(
     r"(?:使え|利用でき|貸して(?:もらえ|くれ)|借りられ|受けられ|もらえ|出)る(?:の|って|と)\s*(?:[?？]|$|本当|ほんと|聞い|きい)|"
     r"(?:とこ|ところ|場所|しくみ|仕組み|制度)[、,\s]?\S{0,8}?(?:ある|あった)(?:よね|っけ|はず|[?？])|"
     r"(?:払え|返せ|働け|通え|暮らせ|生活でき|食べていけ|暮らしていけ)(?:そうに|そうも)?(?:ない|なく|ません)|限界|"
+    # 「泊まりで休める産後ケアってありますか」: whether a service exists
+    r"(?:ケア|サービス|教室|講座|サロン|相談|窓口|制度|手当|助成|補助|給付)\s*(?:って|は|とか)\s*(?:あり|ある)(?:ます)?(?:か|の)?\s*[?？]?$|"
     # 「少しずつ働く準備から支援してもらえる制度を探してます」: looking for a service
     r"(?:制度|しくみ|仕組み|支援|窓口|相談先|ところ|所|場所)を\s*(?:探して|さがして)|"
     # English: "Is there any support for …", "How do I apply for …", "Who can check on her", "Can the city arrange …",
@@ -251,7 +254,8 @@ GO_ASK_RE = re.compile(r"どこ(?:の(?:課|部署|窓口))?[にへさ]?(?:行�
                        # 「私らが死んだあと誰が管理してくれるのか」: who will help, not which department
                        r"(?:誰|だれ)が\S{0,10}?[てで](?:くれる|もらえる)|どこか(?:で|に)\S{0,6}?[てで](?:くれ|もらえ)|"
                        # 「どこにつなげばいい」 (a helper passing a person on), 「申請はどこの課？」 (going to apply)
-                       r"どこ(?:に|へ)?\s*(?:つなげ|繋げ|つなぐ|繋ぐ|紹介すれ)|(?:申請|申し込み|申込|手続き)(?:は|って)\s*どこ|"
+                       r"どこ(?:に|へ)?\s*(?:つなげ|繋げ|つなぐ|繋ぐ|紹介すれ|言うた|いうた|言った|いった)|"
+                       r"(?:申請|申し込み|申込|手続き)(?:は|って)\s*どこ|"
                        r"where (?:do|should|can) (?:i|we) (?:go|ask|report|get|find|apply|turn|sign up|register|call)", re.I)
 # 「最新値と目標」「相談件数を減らす目標」: an indicator's value and target.
 KPI_ASK_RE = re.compile(r"(?:最新値|現状値|実績値|直近値|現在値)\S{0,3}目標|目標\S{0,3}(?:最新値|現状値|実績)|"
@@ -396,6 +400,9 @@ DIALECT = (
     (re.compile(r"(?<=[えけげせぜてでねへべぺめれきがい])ねぇ(?=[。、?？!！\s]|べ|し|から|よ|んだ|$)"), "ない"),
     (re.compile(r"(?<=[てで])(?:とる|ちょる)|(?<=[っ])とる"), "いる"),
     (re.compile(r"やけん|じゃけん|だけん|やき(?=[、\s])|さかい"), "だから"),
+    # 払えん / 行けん (Kyushu, Chugoku): an e-row potential stem after a kanji then ん is a negation
+    (re.compile(r"(?<=[一-龥][えけせてねめれげべ])ん(?=ごと|けん|し|と|[。、?？!！\s]|$)"), "ない"),
+    (re.compile(r"どげん|どがん|どないして|どないしたら"), "どう"),
     (re.compile(r"っちゃけど|っちゃけん|んやけど|んじゃけど"), "んだけど"),
     (re.compile(r"ばってん"), "けど"),
     (re.compile(r"(?<=[ればら])よか(?=[?？。!！\s]|ね|と|$)|(?<=[てで])ええ(?=[のん?？。か\s]|$)|(?<=ら)ええ"), "いい"),
@@ -419,7 +426,7 @@ OUTSIDE_RE = re.compile(
     r"ラーメン|丼|ランチ|ディナー|グルメ|おいし|美味し|飲食店|レストラン|居酒屋|食べ歩き|お土産|おみやげ|スイーツ|寿司|"
     r"拝観|参拝|御朱印|観光スポット|見どころ|紅葉|あじさい|紫陽花|花火|初詣|"
     r"終電|始発|時刻表|最終(?:電車|便|バス)?(?:は|って)?\s*何時|何時発|混む|混んで|混みます|天気|気温|降水|"
-    r"雨(?:が|は)?\s*(?:降|ふ|[?？]|$)|晴れ|ホテル|旅館|お店|プレゼント|誕生日|(?:ごみ|ゴミ)の日|燃え(?:る|ない)(?:ごみ|ゴミ)|投票日|投票所|期日前投票|"
+    r"雨(?:が|は)?\s*(?:降|ふ|[?？]|$)|晴れ|ホテル|旅館|お店|プレゼント|誕生日|(?:ごみ|ゴミ)の日|燃え(?:る|ない)(?:ごみ|ゴミ)|投票日|投票所|期日前投票|(?:大仏|寺|神社|八幡宮)(?:さん|様)?(?:って|て|は)\s*何時|"
     r"何分|行き方|道順|徒歩で|安い駐車場|駐車場(?:は|って)?(?:ある|空いて)|駐車料金|ramen|restaurant|weather|hotel|temple|shrine|sightseeing|timetable", re.I)
 # … unless the question also speaks of what we do hold (公約, 条例, 窓口, 相談, 福祉, 車いす…).
 OURS_RE = re.compile(r"相談|支援|福祉|介護|障害|障がい|子育て|公約|マニフェスト|条例|担当|窓口|施策|取組|取り組み|"
@@ -460,7 +467,8 @@ FACT_CUES = (
                            r"(?:どういう|どんな|どのような)(?:立場の)?(?:人|ひと|方|もの|制度|仕組み|しくみ|団体|役割|子|こども|家庭|状態|こと)|"
                            r"(?:の|を)こと(?:を)?(?:言う|いう|指す|さす)", re.I)),
     ("trend", re.compile(r"増えて|減って|ふえて|へって|増加|減少|推移|変化|傾向|増えた|減った")),
-    ("survey", re.compile(r"アンケート|調査結果|市民調査|意識調査|survey", re.I)),
+    ("survey", re.compile(r"アンケート|調査結果|市民調査|意識調査|survey|"
+                          r"(?:いちばん|一番|最も)\s*多く?\S{0,3}(?:挙げ|あげ|選ば|選ん|回答|答え)", re.I)),
     ("place", re.compile(r"どこで\S{0,3}(?:開かれ|開催|行われ|実施|やっ)|会場|場所は|where was", re.I)),
 )
 
@@ -545,7 +553,7 @@ def find_pledge_number(text: str) -> int | None:
     bare = strip_filler(text)
     for word in STATUS_WORDS:
         bare = bare.replace(word, " ")
-    match = BARE_NUMBER_RE.match(bare.strip(" のはを?？!！。、"))
+    match = BARE_NUMBER_RE.match(bare.strip(" のはをって?？!！。、"))
     if match:
         return _in_range(match.group(1), PLEDGE_MAX)
     return None
@@ -782,7 +790,10 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
         # 「看板の条例を作るっていう公約」: the word the question ends on is what is asked for.
         last = {intent: max(fold(norm).rfind(fold(w)) for w in keywords[intent]) for intent in ("ordinance", "pledge_status")}
         return result(max(last, key=last.get), **extra)
-    if keywords["ordinance"] and not (ORDINANCE_EVENT_RE.search(norm) and "date" in fact_cues(norm)):
+    # 「ケアラー支援条例ができたって聞いたけど、…もう限界の私はどこに相談すれば？」: a place to go, the ordinance
+    # only its background (unless what the ordinance says or when it was made is asked too).
+    goes_despite = WHERE_TO_GO_RE.search(norm) and not ORDINANCE_ASK_RE.search(norm)
+    if keywords["ordinance"] and not goes_despite and not (ORDINANCE_EVENT_RE.search(norm) and "date" in fact_cues(norm)):
         return result("ordinance", **extra)  # (「条例案を議会に出したのいつ？」: an event the minutes record)
     # 「何人生まれてるか、目標は828人？」: a figure and its target is what a plan indicator states.
     # 「アンケートの有効回答率は？」: a survey's own figure, not a plan indicator (unless one is named).
@@ -798,7 +809,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
         # 「X課の取組って全部でどれくらいある？」「何件？」: how many it handles, which its page counts
         rest = re.sub(r"((どれ|どの)(くらい|ぐらい)|いくつ|何件|件数|数|"
                       r"担当(して)?(いる|る)?|取り?組み?|とりくみ|事業|施策|仕事|業務|一覧|全部(で)?|すべて|全て|内容|何|なに|"
-                      r"ざっくり|ざっと|簡単に|かんたんに|みたい|みせて|知りたい|しりたい|"
+                      r"ざっくり|ざっと|簡単に|かんたんに|みたい|みせて|知りたい|しりたい|所管|"
                       r"やって(る|いる)?|してる|いること|こと|について|見たい|見せて|リスト|教えて(ください)?|ですか|"
                       # 「X課は何部？」「X課ってどこの部？」「X課が受け持ってる計画の取組ある？」 ask about the department
                       r"(何|どこの|どの)?(部|局)(の課)?|課|どこ|所属|ある|受け持って(る|いる)?|受け持ち|(地域)?福祉計画|計画|って|"
@@ -808,7 +819,9 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
         # 「福祉総務課の電話番号」: how to reach a department that is no window (a window's page has its phone).
         asks_contact = CONTACT_RE.search(norm) and not find_name(norm, windows)
         # 「前はなんて課名だった？」: the department's history — unless a need follows (「なくなった？相談したい」).
-        asks_history = (DEPARTMENT_HISTORY_RE.search(norm) or (
+        # 「市民相談課はどうなったんですか」: what became of the department itself
+        asks_history = (DEPARTMENT_HISTORY_RE.search(norm) or re.match(
+            r"\s*(?:は|って)?\s*(?:今|いま)?\s*どうなった", remove_department(norm, department)) or (
             SAME_OR_NOT_RE.search(norm) and find_department(remove_department(norm, department), departments)
         )) and not WHERE_TO_GO_RE.search(norm)
         if asks_history or ((not rest or asks_role or asks_contact) and not strong_who):

@@ -100,6 +100,19 @@ def test_what_a_thing_is_stays_a_search_beside_a_can_i_get_cue(text):
     assert u.intent == "search" and "meaning" in u.asks
 
 
+@pytest.mark.parametrize("text, intent", [
+    ("仕事ばなくして、家賃も払えんごとなっとる。どげんしたらよかと", "find_window"),  # Kyushu: 払えん = 払えない
+    ("定期購入の解約ができへん。どこに言うたらええの", "find_window"),  # Kansai: 言うたら
+    ("泊まりで休める産後ケアってありますか", "find_window"),  # whether a service exists
+    ("ケアラー支援条例ができたって聞いたけど、介護でもう限界。私はどこに相談すれば？", "find_window"),
+    ("ケアラー支援条例の目的は？どこに相談すればいいかも知りたい", "ordinance"),  # the ordinance itself is asked too
+    ("市民相談課はどうなったんですか", "department"),
+    ("地域の課題で市民がいちばん多く挙げたのは何？", "search"),
+])
+def test_more_ways_of_asking(text, intent):
+    assert understand(text, ["市民相談課"]).intent == intent
+
+
 def test_a_common_mis_writing_of_条例_is_an_ordinance_question():
     assert understand("ごみ屋敷の条令ってある？").intent == "ordinance"
 
