@@ -225,6 +225,7 @@ WINDOW_ASK_RE = re.compile(
     r"(?:くれる|もらえる|できる|いける|行ける)\s*(?:とこ|所|ところ|場所|窓口|団体|機関)\s*(?:って|は|が)?\s*(?:ある|あり|ない|[?？]?$)|"
     # 「産後ケアって使えるの？」「市で貸してもらえるって本当？」「見舞金が出ると聞いた」: can I get this service
     r"(?:使え|利用でき|貸して(?:もらえ|くれ)|借りられ|受けられ|もらえ|出)る(?:の|って|と)\s*(?:[?？]|$|本当|ほんと|聞い|きい)|"
+    r"(?:ケア|サービス|制度|窓口|支援|場所|居場所)が\s*ある(?:って|と)\s*(?:聞い|きい)|"
     r"(?:とこ|ところ|場所|しくみ|仕組み|制度)[、,\s]?\S{0,8}?(?:ある|あった)(?:よね|っけ|はず|[?？])|"
     r"(?:払え|返せ|働け|通え|暮らせ|生活でき|食べていけ|暮らしていけ)(?:そうに|そうも)?(?:ない|なく|ません)|限界|"
     # 「泊まりで休める産後ケアってありますか」: whether a service exists
@@ -339,7 +340,9 @@ def kanji_numbers(text: str) -> str:
         near_word = any(before.endswith(w) for w in context_before if w != "の") or (
             before.endswith("の") and any(w in before for w in ("公約", "マニフェスト", "施策", "政策"))
         )
-        if whole or near_word or after.startswith(context_after):
+        # 「一番多かった」「一番近い」: 一番 is "the most", not pledge 1
+        most = run == "一" and after.startswith("番") and not after.startswith(("番の公約", "番目")) and not near_word
+        if not most and (whole or near_word or after.startswith(context_after)):
             try:
                 return str(kanji2number(run))
             except Exception:  # kanjize rejects odd runs such as 十十; leave them as text
@@ -391,7 +394,7 @@ def kana_numbers(text: str) -> str:
 # Only endings and particles whose standard form is certain; the topic words are left as written.
 DIALECT = (
     (re.compile(r"(?<=[かがさざただなばまらわえけせてねべめれこ])へん(?=[かよでねなのけやわ。、?？!！\s]|$)"), "ない"),
-    (re.compile(r"(?<=[かがさざただなばまらわり])ん(?=けど|から|ので|のに)"), "ない"),
+    (re.compile(r"(?<=[かがただなばまらわり])ん(?=けど|から|ので|のに)"), "ない"),  # not さん (事業者さんから)
     # 行かん / 学校いかん / 分からん / 知らん at a phrase end: a verb's a-row stem after a kanji (or the い of
     # いく, いらん) then ん is a negation. Not after さ (田中さん) or が (胃がん), which are words of their own.
     (re.compile(r"(?<=[一-龥い][かたばまらわ])ん(?=$|[。、?？!！\s]|よ|ね|し|くて|ように|ようにな|ようなっ)"), "ない"),
@@ -468,12 +471,12 @@ FACT_CUES = (
                            r"(?:の|を)こと(?:を)?(?:言う|いう|指す|さす)", re.I)),
     ("trend", re.compile(r"増えて|減って|ふえて|へって|増加|減少|推移|変化|傾向|増えた|減った")),
     ("survey", re.compile(r"アンケート|調査結果|市民調査|意識調査|survey|"
-                          r"(?:いちばん|一番|最も)\s*多く?\S{0,3}(?:挙げ|あげ|選ば|選ん|回答|答え)", re.I)),
+                          r"(?:いちばん|一番|最も)\s*多く?\S{0,3}(?:挙げ|あげ|選ば|選ん|回答|答え)|(?:アンケート|調査)で", re.I)),
     ("place", re.compile(r"どこで\S{0,3}(?:開かれ|開催|行われ|実施|やっ)|会場|場所は|where was", re.I)),
 )
 
 # 「…アンケート結果」「調査では？」: what a survey found, even when the question says 相談 (not a window).
-SURVEY_ASK_RE = re.compile(r"(?:アンケート|調査)(?:の)?(?:結果|では|によると)")
+SURVEY_ASK_RE = re.compile(r"(?:アンケート|調査)(?:の)?(?:結果|では|で\S{0,6}(?:多|少|高|低)|によると)")
 
 
 SURVEY_WORD_RE = re.compile(r"アンケート|調査|回答")
@@ -481,9 +484,11 @@ SURVEY_WORD_RE = re.compile(r"アンケート|調査|回答")
 OPENED_ASK_RE = re.compile(r"いつ(?:頃|ごろ)?\S{0,4}?(?:オープン|開設|開所|開館|設置|開始|始ま|はじま|でき|作られ|つくられ|創設)")
 
 
+# 「商工課です。」「【道路課】」: a member of staff saying who is asking; that department is not the topic.
+SELF_INTRO_RE = re.compile(r"^\s*(?:【[^】]{1,15}(?:課|部|室|係)】|[^\s、。!?！？]{1,15}(?:課|部|室|係)(?:の者)?です(?:が)?[。、,\s])\s*")
 # 「生活費がもうない」「お金が全然足りない」: a degree word between a subject and what is said of it; without it
 # the phrase reads as people usually say it (生活費がない), so the vocabulary and cue patterns meet it.
-DEGREE_RE = re.compile(r"(?<=[がはもをに])(?:もう|全然|ぜんぜん|まったく|全く|ちっとも|ほとんど)(?=[^\s、。!?！？])")
+DEGREE_RE = re.compile(r"(?:(?<=から)|(?<=[がはもをに]))(?:もう|全然|ぜんぜん|まったく|全く|ちっとも|ほとんど)(?=[^\s、。!?！？])")
 KANA_SPACES_RE = re.compile(r"(?<=[ぁ-ゖー])[ \u3000]+(?=[ぁ-ゖー])")
 # 「担当している方」「受け持ちの利用者」: a social worker speaking of a client, not asking who is in charge.
 CARER_OF_RE = re.compile(r"(?:担当|受け持ち|うけもち)(?:して|し)?(?:い)?る?\s*の?\s*(?=方|人|ケース|利用者|子|家庭|世帯|高齢者)")
@@ -729,6 +734,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     # (a numeral in kana first: the spaces around 「こうやく　じゅうろく　どうなった」 say where it ends)
     norm = KANA_SPACES_RE.sub("", kana_numbers(norm))
     norm = DEGREE_RE.sub("", norm)
+    norm = SELF_INTRO_RE.sub("", norm, count=1).strip() or norm
     norm = unify_codes(kanji_numbers(kana_numbers(standardize(norm))))
     english = is_english(norm)
     query = clean_query(norm)

@@ -113,6 +113,18 @@ def test_more_ways_of_asking(text, intent):
     assert understand(text, ["市民相談課"]).intent == intent
 
 
+def test_一番_is_the_most_not_pledge_one():
+    u = understand("困ったとき誰に相談してるか、アンケートで一番多かったのは？")
+    assert u.pledge_number is None and u.intent == "search" and "survey" in u.asks
+    assert understand("一番の公約は？").pledge_number == 1
+
+
+def test_a_staff_members_own_department_is_not_the_topic():
+    u = understand("商工課です。事業者さんから障害のある人を雇いたいと相談されました。どこを案内すれば", ["商工課"])
+    assert u.department is None and u.intent == "find_window"
+    assert "事業者さん" in u.text  # 〜さんから is no dialect negation
+
+
 def test_a_common_mis_writing_of_条例_is_an_ordinance_question():
     assert understand("ごみ屋敷の条令ってある？").intent == "ordinance"
 
