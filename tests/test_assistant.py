@@ -327,6 +327,11 @@ def test_a_kana_only_where_to_apply_question_gets_the_window(assistant):
     assert answer.intent == "find_window" and answer.results[0].id == "window-shougai-fukushi"
 
 
+def test_an_old_parent_with_a_grown_child_at_home_is_the_8050_case(assistant):
+    ids = [r.id for r in assistant.ask("80代の母と、家から出ずに暮らす50代の弟がいます。母の年金だけが頼りです").results[:2]]
+    assert "window-kurashi-fukushi" in ids and "window-hikikomori" in ids
+
+
 def test_a_child_slow_to_walk_is_a_development_question(assistant):
     assert assistant.ask("1歳半なのにまだ歩かない。どこに相談すれば").results[0].id == "window-hattatsu-shien"
 

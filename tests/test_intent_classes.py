@@ -125,6 +125,16 @@ def test_a_staff_members_own_department_is_not_the_topic():
     assert "事業者さん" in u.text  # 〜さんから is no dialect negation
 
 
+@pytest.mark.parametrize("text", ["総合防災課が受け持ってる福祉関係の取組を一覧で", "総合防災課は福祉計画で何をやることになってる？",
+                                  "総合防災課って、前は別の名前だった？"])
+def test_what_a_department_does_asked_at_length(text):
+    assert understand(text, ["総合防災課"]).intent == "department"
+
+
+def test_what_questions_it_answers_is_help():
+    assert understand("どんな質問なら答えてくれるの？").intent == "help"
+
+
 def test_a_common_mis_writing_of_条例_is_an_ordinance_question():
     assert understand("ごみ屋敷の条令ってある？").intent == "ordinance"
 
