@@ -306,6 +306,17 @@ def load_windows(curated_dir: Path, reference_dir: Path, sources_dir: Path | Non
 # --- departments -------------------------------------------------------------------------
 
 
+def _sourced(texts: _Texts, file: str, entry: _Mapping, field: str, name: str) -> tuple[str, list[str]]:
+    """A department's ``field`` and its ``field_sources``: a value needs a source, and every source must exist."""
+    value = entry.get(field, "") or ""
+    sources = _str_list(file, entry, f"{field}_sources")
+    if value and not sources:
+        raise CorpusError(file, _line(entry, field), f"{name}: {field} without {field}_sources")
+    for citation in sources:
+        _check_citation(texts, file, _line(entry, f"{field}_sources"), citation)
+    return value, sources
+
+
 def load_departments(curated_dir: Path, sources_dir: Path, reference_dir: Path | None = None) -> list[Department]:
     """Departments of ``departments.yaml``; each name must occur on the source line it cites.
 
@@ -333,18 +344,8 @@ def load_departments(curated_dir: Path, sources_dir: Path, reference_dir: Path |
             raise CorpusError(file, _line(entry, "source"), f"{name}: no such source line {source.cite()}")
         if _norm(name) not in _norm(lines[source.line - 1]):
             raise CorpusError(file, _line(entry, "source"), f"{name}: the name does not occur at {source.cite()}")
-        bureau = entry.get("bureau", "") or ""
-        bureau_sources = _str_list(file, entry, "bureau_sources")
-        if bureau and not bureau_sources:
-            raise CorpusError(file, _line(entry, "bureau"), f"{name}: bureau without bureau_sources")
-        for citation in bureau_sources:
-            _check_citation(texts, file, _line(entry, "bureau_sources"), citation)
-        history = entry.get("history", "") or ""
-        history_sources = _str_list(file, entry, "history_sources")
-        if history and not history_sources:
-            raise CorpusError(file, _line(entry, "history"), f"{name}: history without history_sources")
-        for citation in history_sources:
-            _check_citation(texts, file, _line(entry, "history_sources"), citation)
+        bureau, bureau_sources = _sourced(texts, file, entry, "bureau", name)
+        history, history_sources = _sourced(texts, file, entry, "history", name)
         aliases = _str_list(file, entry, "aliases")
         for alias in [name, *aliases]:
             owner = alias_owner.setdefault(alias, name)
