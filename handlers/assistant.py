@@ -1280,7 +1280,7 @@ class Assistant:
         named, plain = fold(u.text), plain_key(u.text)
         protected = {w for route in routes for w in route.first} | {
             w for w, (window, _, _) in scored.items()
-            if any(len(n) >= 3 and name_in(fold(n), named, plain) for n in [window.name, *window.aliases])}
+            if any(len(n) >= 2 and name_in(fold(n), named, plain) for n in [window.name, *window.aliases])}
         for route in routes:
             for first_id in route.first:
                 if first_id not in scored:
