@@ -137,10 +137,10 @@ def tells_situation(assistant: Assistant, u) -> bool:
     return any(pattern.search(fold(" ".join(entry.plan))) for entry, _ in assistant.vocabulary.said(u.text))
 
 
-def many_troubles(assistant: Assistant, u, searcher=None) -> bool:
+def many_troubles(assistant: Assistant, u, searcher=None, count: int | None = None) -> bool:
     if OVERWHELMED_RE.search(u.text) or len(LISTED_RE.findall(u.text)) >= MANY - 1:
         return True
-    count = troubles(assistant, u, searcher)
+    count = troubles(assistant, u, searcher) if count is None else count
     cue = UNSURE_WHERE_RE.search(u.text) or ALL_AT_ONCE_RE.search(u.text) or WHERE_TO_START_RE.search(u.text) \
         or FULL_HEAD_RE.search(u.text)
     return count >= MANY or (count >= MANY - 1 and cue is not None)
@@ -150,8 +150,9 @@ def one_stop_first(assistant: Assistant, searcher, u, windows: list) -> list:
     """``windows`` ((window, value, confident) best first) with the one-stop window moved to the front
     when the question names several troubles at once, or says only that the person does not know where to
     go (「何をどこに相談したらいいのか分からない」: the one-stop window's own concern)."""
-    unsure_only = UNSURE_WHERE_RE.search(u.text) is not None and troubles(assistant, u, searcher) == 0
-    if not (unsure_only or many_troubles(assistant, u, searcher)):
+    count = troubles(assistant, u, searcher)  # once: both tests below need it
+    unsure_only = UNSURE_WHERE_RE.search(u.text) is not None and count == 0
+    if not (unsure_only or many_troubles(assistant, u, searcher, count)):
         return windows
     one_stop = assistant._one_stop(searcher)
     if one_stop is None:
