@@ -109,12 +109,20 @@ def _variants(phrase: str) -> list[str]:
     return out
 
 
+def stands_at(folded: str, start: int, key: str) -> bool:
+    """Whether ``key`` found at ``start`` is the phrase itself: one that starts with a digit (2歳) not where
+    a digit comes before it (22歳 holds no 2歳)."""
+    return not (key[:1].isdigit() and start > 0 and folded[start - 1].isdigit())
+
+
 def holds(folded: str, key: str) -> bool:
-    """Whether the folded text holds a phrase; a phrase that starts with a digit (2歳) only where no digit
-    comes before it (22歳 is not 2歳)."""
-    if key[:1].isdigit():
-        return re.search(rf"(?<!\d){re.escape(key)}", folded) is not None
-    return key in folded
+    """Whether the folded text holds a phrase (see stands_at)."""
+    start = folded.find(key)
+    while start >= 0:
+        if stands_at(folded, start, key):
+            return True
+        start = folded.find(key, start + 1)
+    return False
 
 
 def _words(folded: str) -> str:

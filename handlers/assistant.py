@@ -154,6 +154,13 @@ def _year_names(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _named(window: Window, named: str, plain: str, shared: frozenset[str] = frozenset()) -> bool:
+    """The question (``named`` = fold(text), ``plain`` = plain_key(text)) names the window as a word, by a name
+    or alias no other window also goes by (``shared``)."""
+    return any(len(n) >= 2 and name_in(key := fold(n), named, plain) and key not in shared
+               for n in [window.name, *window.aliases])
+
+
 def _without_progress_cues(text: str) -> str:
     """「鎌倉電力ってけっきょくできたんですか」 → 「鎌倉電力って」: what a progress question is about."""
     topic = text
@@ -671,8 +678,7 @@ class Assistant:
             synonym = 1.0 if any(t in title for t in terms) else 0.5 if any(t in body for t in terms) else 0.0
             value = 0.5 * score / top + 1.0 * cover_title + 0.3 * cover_body + SYNONYM_WEIGHT * synonym + 0.3 * precision
             # A window named in a fact question (「〜っていつオープンした？」) is its topic, not its answer.
-            if kind == "window" and not asks and any(len(n) >= 2 and name_in(key := fold(n), named, plain) and key not in shared
-                                        for n in [record.name, *record.aliases]):
+            if kind == "window" and not asks and _named(record, named, plain, shared):
                 value += 1.0  # the person named this window (by a name no other window also goes by)
             if kind == "passage":
                 value *= 0.8  # free text is the last resort when a record says the same
@@ -1279,8 +1285,7 @@ class Assistant:
         # window (児童虐待), or says what only it does (配食サービス: more of the rare words).
         named, plain = fold(u.text), plain_key(u.text)
         protected = {w for route in routes for w in route.first} | {
-            w for w, (window, _, _) in scored.items()
-            if any(len(n) >= 2 and name_in(fold(n), named, plain) for n in [window.name, *window.aliases])}
+            w for w, (window, _, _) in scored.items() if _named(window, named, plain)}
         for route in routes:
             for first_id in route.first:
                 if first_id not in scored:

@@ -321,7 +321,7 @@ def fold(text: str) -> str:
     """A matching key: NFKC, lower case, hiragana → katakana (けあらー meets ケアラー).
 
     Cached: the same names, keywords and titles are folded for every question."""
-    return jaconv.hira2kata(unicodedata.normalize("NFKC", text or "").lower())
+    return jaconv.hira2kata(plain_key(text))
 
 
 def kanji_numbers(text: str) -> str:
@@ -735,7 +735,7 @@ def understand(text: str, departments: Iterable[str] = (), windows: Iterable[str
     norm = KANA_SPACES_RE.sub("", kana_numbers(norm))
     norm = DEGREE_RE.sub("", norm)
     norm = SELF_INTRO_RE.sub("", norm, count=1).strip() or norm
-    norm = unify_codes(kanji_numbers(kana_numbers(standardize(norm))))
+    norm = unify_codes(kanji_numbers(standardize(norm)))
     english = is_english(norm)
     query = clean_query(norm)
     window = find_name(norm, windows)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from corpus.curated_loader import Route, load_routing
-from corpus.synonyms import SYNONYMS_FILE, Synonym, _keys, _variants, load_synonyms, matches
+from corpus.synonyms import SYNONYMS_FILE, Synonym, _keys, _variants, load_synonyms, matches, stands_at
 from handlers import compose_kana
 from handlers.understand import fold
 
@@ -31,7 +31,7 @@ def _together(synonyms: Sequence[Synonym]) -> list[tuple[tuple[tuple[str, ...], 
 def _spans(key: str, folded: str) -> list[tuple[int, int]]:
     out, start = [], folded.find(key)
     while start >= 0 and key:
-        if not (key[0].isdigit() and start > 0 and folded[start - 1].isdigit()):  # 22歳 holds no 2歳
+        if stands_at(folded, start, key):  # 22歳 holds no 2歳
             out.append((start, start + len(key)))
         start = folded.find(key, start + 1)
     return out
